@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sys/fd.c: descriptor helpers and the deadline-bounded readiness wait.
+ *
+ * Blocking calls on descriptors are built as "try the non-blocking call, and
+ * on EAGAIN wait with ipcx__poll1() for what is left of the deadline". The
+ * kernel never blocks us inside read() or write(), so a deadline cannot be
+ * missed because one call slept too long.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "sys/err.h"
+#include "sys/fd.h"
+
+int ipcx__fd_set_cloexec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0)
+        return ipcx__errno();
+    if (!(flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+        return ipcx__errno();
+    return 0;
+}
+
+int ipcx__fd_is_cloexec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0)
+        return ipcx__errno();
+    return (flags & FD_CLOEXEC) != 0;
+}
+
+int ipcx__fd_set_nonblock(int fd, bool on)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return ipcx__errno();
+    int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (want != flags && fcntl(fd, F_SETFL, want) < 0)
+        return ipcx__errno();
+    return 0;
+}
+
+void ipcx__close(int fd)
+{
+    if (fd < 0)
+        return;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+}
+
+int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    for (;;) {
+        struct timespec left, *tp = NULL;
+        if (ipcx__deadline_remaining_ts(d, &left))
+            tp = &left;
+        p.revents = 0;
+        int n = ppoll(&p, 1, tp, NULL);
+        if (n > 0)
+            return p.revents;
+        if (n == 0) {
+            /* ppoll may round its sleep down; only the deadline decides. */
+            if (ipcx__deadline_expired(d))
+                return IPCX_ETIMEDOUT;
+            continue;
+        }
+        if (errno != EINTR)
+            return ipcx__errno();
+        if (ipcx__deadline_expired(d))
+            return IPCX_ETIMEDOUT;
+    }
+}
+
+ssize_t ipcx__read_deadline(int fd, void *buf, size_t len, const struct ipcx__deadline *d)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return ipcx__errno();
+        int r = ipcx__poll1(fd, POLLIN, d);
+        if (r < 0)
+            return r;
+    }
+}
+
+ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *done,
+                                 const struct ipcx__deadline *d)
+{
+    const char *p = buf;
+    size_t sent = 0;
+    ssize_t rc = (ssize_t)len;
+    while (sent < len) {
+        ssize_t n = write(fd, p + sent, len - sent);
+        if (n >= 0) {
+            sent += (size_t)n;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN) {
+            rc = ipcx__errno();
+            break;
+        }
+        int r = ipcx__poll1(fd, POLLOUT, d);
+        if (r < 0) {
+            rc = r;
+            break;
+        }
+    }
+    if (done)
+        *done = sent;
+    return rc;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sys/fd.h: descriptor helpers. Every descriptor the library creates is
+ * close-on-exec from the moment it exists (O_CLOEXEC, SOCK_CLOEXEC,
+ * MSG_CMSG_CLOEXEC, ...); these helpers cover the cases where the flag must
+ * be checked or set afterwards, and the one wait primitive that every
+ * descriptor-based blocking call uses: wait for readiness until a deadline.
+ */
+#ifndef IPCX_SYS_FD_H
+#define IPCX_SYS_FD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sys/deadline.h"
+
+/* Sets FD_CLOEXEC on `fd`. Returns 0 or a negative code. */
+int ipcx__fd_set_cloexec(int fd);
+
+/* Returns 1 when `fd` has FD_CLOEXEC, 0 when not, a negative code if `fd` is bad. */
+int ipcx__fd_is_cloexec(int fd);
+
+/* Sets or clears O_NONBLOCK on the open file description of `fd`. */
+int ipcx__fd_set_nonblock(int fd, bool on);
+
+/*
+ * Closes `fd` keeping errno as it was. EINTR from close() is not retried:
+ * on Linux the descriptor is released regardless, and a retry could close
+ * a descriptor another thread has just been given. A negative `fd` is
+ * ignored, so it can be called on a member that was never opened.
+ */
+void ipcx__close(int fd);
+
+/*
+ * Waits until `fd` reports one of `events` (POLLIN, POLLOUT, ...) or the
+ * deadline passes. Returns the revents (> 0; POLLERR, POLLHUP and POLLNVAL
+ * included as the kernel reported them), IPCX_ETIMEDOUT when the deadline
+ * passed first, or another negative code. Signals are absorbed: a wait
+ * interrupted by one resumes with the time that is left.
+ */
+int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d);
+
+/*
+ * Reads up to `len` bytes, waiting for data until the deadline; `fd` must be
+ * non-blocking. Returns the count (0 at end of file), IPCX_ETIMEDOUT, or
+ * another negative code.
+ */
+ssize_t ipcx__read_deadline(int fd, void *buf, size_t len, const struct ipcx__deadline *d);
+
+/*
+ * Writes all `len` bytes, waiting for room until the deadline; `fd` must be
+ * non-blocking. Returns `len`, or a negative code; *done (if not NULL)
+ * always holds how many bytes were written, so a caller that timed out
+ * knows what went.
+ */
+ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *done,
+                                 const struct ipcx__deadline *d);
+
+#endif
