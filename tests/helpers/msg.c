@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msg.c: helper modes for the message-passing tests (pipes, FIFOs, POSIX
+ * and System V message queues, signals). Each mode is an unrelated program
+ * talking to the test through one mechanism; it exits 0 when everything it
+ * checked held, 1 on a usage error, and 10 or more at the first failed step.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ipcx.h>
+
+#include "helper.h"
+
+/* pipe_write_fd FD TEXT: adopts the inherited pipe end FD and writes TEXT. */
+TSUP_HELPER(pipe_write_fd)
+{
+    if (argc != 3)
+        return 1;
+    struct ipcx_pipe *p;
+    if (ipcx_pipe_adopt(&p, atoi(argv[1])) != 0)
+        return 10;
+    size_t len = strlen(argv[2]);
+    if (ipcx_pipe_write_all(p, argv[2], len, NULL, 5000) != (ssize_t)len)
+        return 11;
+    ipcx_pipe_close(p);
+    return 0;
+}
+
+/*
+ * stdin_expect TEXT: reads its standard input with plain blocking read()
+ * calls, as a program that knows nothing of ipcx would, until end of file,
+ * and checks that it got exactly TEXT.
+ */
+TSUP_HELPER(stdin_expect)
+{
+    if (argc != 2)
+        return 1;
+    char buf[4096];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(0, buf + got, sizeof buf - got);
+        if (n < 0)
+            return 10;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+        if (got == sizeof buf)
+            return 11;
+    }
+    return got == strlen(argv[1]) && memcmp(buf, argv[1], got) == 0 ? 0 : 12;
+}
