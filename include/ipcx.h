@@ -8,6 +8,7 @@
 
 #include <ipcx/common.h>
 #include <ipcx/error.h>
+#include <ipcx/fifo.h>
 #include <ipcx/pipe.h>
 
 #endif

@@ -51,3 +51,56 @@ TSUP_HELPER(stdin_expect)
     }
     return got == strlen(argv[1]) && memcmp(buf, argv[1], got) == 0 ? 0 : 12;
 }
+
+/* The byte at offset i of every FIFO test stream. */
+static unsigned char fifo_byte(size_t i)
+{
+    return (unsigned char)(i * 7 + 3);
+}
+
+/* fifo_write PATH N: opens the FIFO for writing (waiting for a reader) and writes N bytes. */
+TSUP_HELPER(fifo_write)
+{
+    if (argc != 3)
+        return 1;
+    size_t n = (size_t)atol(argv[2]);
+    unsigned char *buf = malloc(n + 1);
+    if (!buf)
+        return 10;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = fifo_byte(i);
+    struct ipcx_fifo *f;
+    if (ipcx_fifo_open(&f, argv[1], IPCX_FIFO_WRITE, 5000) != 0)
+        return 11;
+    if (ipcx_fifo_write_all(f, buf, n, NULL, 5000) != (ssize_t)n)
+        return 12;
+    ipcx_fifo_close(f);
+    free(buf);
+    return 0;
+}
+
+/* fifo_read PATH N: opens the FIFO for reading, reads to end of file, checks the N bytes. */
+TSUP_HELPER(fifo_read)
+{
+    if (argc != 3)
+        return 1;
+    size_t n = (size_t)atol(argv[2]);
+    struct ipcx_fifo *f;
+    if (ipcx_fifo_open(&f, argv[1], IPCX_FIFO_READ, 5000) != 0)
+        return 10;
+    size_t got = 0;
+    unsigned char buf[8192];
+    for (;;) {
+        ssize_t r = ipcx_fifo_read(f, buf, sizeof buf, 5000);
+        if (r < 0)
+            return 11;
+        if (r == 0)
+            break;
+        for (ssize_t i = 0; i < r; i++)
+            if (buf[i] != fifo_byte(got + (size_t)i))
+                return 12;
+        got += (size_t)r;
+    }
+    ipcx_fifo_close(f);
+    return got == n ? 0 : 13;
+}
