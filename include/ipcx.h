@@ -10,5 +10,6 @@
 #include <ipcx/error.h>
 #include <ipcx/fifo.h>
 #include <ipcx/pipe.h>
+#include <ipcx/posixmq.h>
 
 #endif

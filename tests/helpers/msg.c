@@ -104,3 +104,49 @@ TSUP_HELPER(fifo_read)
     ipcx_fifo_close(f);
     return got == n ? 0 : 13;
 }
+
+/*
+ * The messages mq_send_prio sends, in sending order, and the order a
+ * receiver must see them in: highest priority first, FIFO within one.
+ */
+static const struct {
+    unsigned prio;
+    const char *text;
+} mq_sequence[] = {{1, "a1"}, {5, "b5"}, {1, "c1"}, {9, "d9"},     {5, "e5"},
+                   {0, "f0"}, {9, "g9"}, {1, "h1"}, {32767, "top"}};
+
+/* mq_send_prio NAME: opens the queue for sending and sends the sequence above. */
+TSUP_HELPER(mq_send_prio)
+{
+    if (argc != 2)
+        return 1;
+    struct ipcx_posixmq *q;
+    if (ipcx_posixmq_open(&q, argv[1], IPCX_POSIXMQ_SEND) != 0)
+        return 10;
+    for (size_t i = 0; i < sizeof mq_sequence / sizeof mq_sequence[0]; i++)
+        if (ipcx_posixmq_send(q, mq_sequence[i].text, strlen(mq_sequence[i].text),
+                              mq_sequence[i].prio, 5000) != 0)
+            return 11;
+    ipcx_posixmq_close(q);
+    return 0;
+}
+
+/*
+ * mq_create_leave NAME: creates a queue (4 messages of up to 64 bytes),
+ * puts three messages in it, closes it and exits without unlinking it.
+ */
+TSUP_HELPER(mq_create_leave)
+{
+    if (argc != 2)
+        return 1;
+    struct ipcx_posixmq *q;
+    struct ipcx_posixmq_opts o = {.max_msgs = 4, .msg_size = 64};
+    if (ipcx_posixmq_create(&q, argv[1], &o) != 0)
+        return 10;
+    static const char *const texts[] = {"one", "two", "three"};
+    for (int i = 0; i < 3; i++)
+        if (ipcx_posixmq_send(q, texts[i], strlen(texts[i]), 0, 1000) != 0)
+            return 11;
+    ipcx_posixmq_close(q);
+    return 0;
+}
