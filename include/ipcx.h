@@ -11,5 +11,6 @@
 #include <ipcx/fifo.h>
 #include <ipcx/pipe.h>
 #include <ipcx/posixmq.h>
+#include <ipcx/sysvmsg.h>
 
 #endif

@@ -150,3 +150,47 @@ TSUP_HELPER(mq_create_leave)
     ipcx_posixmq_close(q);
     return 0;
 }
+
+/* The typed messages sysv_send_set sends, in sending order. */
+static const struct {
+    long type;
+    const char *text;
+} sysv_set[] = {{3, "c3a"}, {1, "a1a"}, {2, "b2a"}, {5, "e5a"}, {1, "a1b"}, {4, "d4a"}, {2, "b2b"}};
+
+/* sysv_send_set ID: opens System V queue ID and sends the set above. */
+TSUP_HELPER(sysv_send_set)
+{
+    if (argc != 2)
+        return 1;
+    struct ipcx_sysvmsg *q;
+    if (ipcx_sysvmsg_open_id(&q, atoi(argv[1])) != 0)
+        return 10;
+    for (size_t i = 0; i < sizeof sysv_set / sizeof sysv_set[0]; i++)
+        if (ipcx_sysvmsg_send(q, sysv_set[i].text, strlen(sysv_set[i].text), sysv_set[i].type,
+                              5000) != 0)
+            return 11;
+    ipcx_sysvmsg_close(q);
+    return 0;
+}
+
+/*
+ * sysv_key_echo KEY: opens the queue of KEY, waits for a type-1 message
+ * and sends its text back as type 2.
+ */
+TSUP_HELPER(sysv_key_echo)
+{
+    if (argc != 2)
+        return 1;
+    struct ipcx_sysvmsg *q;
+    if (ipcx_sysvmsg_open(&q, (key_t)strtol(argv[1], NULL, 0), 0) != 0)
+        return 10;
+    char buf[256];
+    long type = 0;
+    ssize_t n = ipcx_sysvmsg_recv(q, buf, sizeof buf, 1, 0, &type, 5000);
+    if (n < 0 || type != 1)
+        return 11;
+    if (ipcx_sysvmsg_send(q, buf, (size_t)n, 2, 5000) != 0)
+        return 12;
+    ipcx_sysvmsg_close(q);
+    return 0;
+}
