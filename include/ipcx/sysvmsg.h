@@ -34,6 +34,7 @@
 #define IPCX_SYSVMSG_H
 
 #include <stddef.h>
+#include <sys/ipc.h> /* key_t, also in strict ISO C modes */
 #include <sys/types.h>
 
 #include <ipcx/common.h>
