@@ -8,5 +8,10 @@
 
 #include <ipcx/common.h>
 #include <ipcx/error.h>
+#include <ipcx/fifo.h>
+#include <ipcx/pipe.h>
+#include <ipcx/posixmq.h>
+#include <ipcx/signal.h>
+#include <ipcx/sysvmsg.h>
 
 #endif
