@@ -11,6 +11,7 @@
 #include <ipcx/fifo.h>
 #include <ipcx/pipe.h>
 #include <ipcx/posixmq.h>
+#include <ipcx/ring.h>
 #include <ipcx/signal.h>
 #include <ipcx/sysvmsg.h>
 

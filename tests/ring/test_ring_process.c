@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ring_process.c: the ring between two real processes. A million
+ * messages of pseudo-random sizes (from empty to the largest that fits, with
+ * every wrap-around case) go through a small ring in each waiting mode and
+ * arrive intact and in order; a ping-pong over two rings in blocking mode
+ * shows the sleeper is woken (the futex path, not just spinning, is used).
+ * ipcx-test: label=process timeout=300
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <ipcx.h>
+
+#include "tsup.h"
+
+#define CAP (64u * 1024u)
+
+static size_t len_of(uint64_t i, size_t max)
+{
+    uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+    x ^= x >> 31;
+    /* Mostly small messages, some large, now and then the largest. */
+    switch (x % 64) {
+    case 0:
+        return max;
+    case 1:
+    case 2:
+    case 3:
+        return (size_t)((x >> 8) % (max + 1));
+    default:
+        return (size_t)((x >> 8) % 257);
+    }
+}
+
+/* Message i's bytes are a window of this pattern starting at offset_of(i),
+ * so producing and checking them is a memcpy and a memcmp. */
+static unsigned char pattern[2 * CAP];
+
+static void make_pattern(void)
+{
+    uint64_t x = 88172645463325252ull;
+    for (size_t k = 0; k < sizeof pattern; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pattern[k] = (unsigned char)x;
+    }
+}
+
+static const unsigned char *bytes_of(uint64_t i)
+{
+    return pattern + (i * 40503u) % CAP;
+}
+
+struct stream_args {
+    void *mem;
+    size_t size;
+    int mode;
+    uint64_t count;
+};
+
+/* The consumer child: checks every message's length, bytes and type. */
+static int consume(void *arg)
+{
+    struct stream_args *a = arg;
+    struct ipcx_ring *c;
+    struct ipcx_ring_opts o = {.wait = a->mode};
+    TSUP_CHILD_CHECK(ipcx_ring_attach(&c, a->mem, a->size, IPCX_RING_CONSUMER, &o) == 0);
+    size_t max = ipcx_ring_max_message(c);
+    for (uint64_t i = 0; i < a->count; i++) {
+        struct ipcx_ring_view v;
+        int rc = ipcx_ring_peek(c, &v, 10000);
+        if (rc != 0) {
+            fprintf(stderr, "message %llu: %s\n", (unsigned long long)i, ipcx_errname(rc));
+            return 1;
+        }
+        size_t n = len_of(i, max);
+        TSUP_CHILD_CHECK(v.len == n);
+        TSUP_CHILD_CHECK(v.meta.type == (int64_t)i);
+        if (n && memcmp(v.data, bytes_of(i), n) != 0) {
+            fprintf(stderr, "message %llu: bytes differ\n", (unsigned long long)i);
+            return 2;
+        }
+        TSUP_CHILD_CHECK(ipcx_ring_release(c) == 0);
+    }
+    /* The producer closes after the last message: nothing more may come. */
+    struct ipcx_ring_view v;
+    TSUP_CHILD_CHECK(ipcx_ring_peek(c, &v, 10000) == IPCX_EPIPE);
+    ipcx_ring_close(c);
+    return 0;
+}
+
+static void stream(int mode, uint64_t count)
+{
+    make_pattern();
+    struct stream_args a = {.mode = mode, .count = count};
+    a.size = ipcx_ring_footprint(CAP);
+    a.mem = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(a.mem, MAP_FAILED);
+    cr_assert_eq(ipcx_ring_format(a.mem, a.size, CAP), 0);
+    pid_t pid = tsup_fork(consume, &a);
+    cr_assert_gt(pid, 0);
+
+    struct ipcx_ring *p;
+    struct ipcx_ring_opts o = {.wait = mode};
+    cr_assert_eq(ipcx_ring_attach(&p, a.mem, a.size, IPCX_RING_PRODUCER, &o), 0);
+    size_t max = ipcx_ring_max_message(p);
+    int rc = 0;
+    for (uint64_t i = 0; i < count && rc == 0; i++) {
+        size_t n = len_of(i, max);
+        void *dst;
+        rc = ipcx_ring_reserve(p, n, &dst, 10000);
+        if (rc < 0)
+            break;
+        if (n)
+            memcpy(dst, bytes_of(i), n);
+        rc = ipcx_ring_commit(p, n, &(struct ipcx_ring_meta){.type = (int64_t)i});
+    }
+    ipcx_ring_close(p);
+    int code = tsup_wait_exit(pid, 120000);
+    cr_assert_eq(rc, 0, "producer: %s", ipcx_errname(rc));
+    cr_assert_eq(code, 0, "consumer exit %d", code);
+    munmap(a.mem, a.size);
+}
+
+Test(ring_process, million_messages_adaptive)
+{
+    stream(IPCX_RING_ADAPTIVE, 1000000);
+}
+
+Test(ring_process, million_messages_busy)
+{
+    stream(IPCX_RING_BUSY, 1000000);
+}
+
+Test(ring_process, million_messages_blocking)
+{
+    stream(IPCX_RING_BLOCK, 1000000);
+}
+
+/* Ping-pong: the child echoes every message back on the second ring. */
+struct pp_args {
+    void *mem[2];
+    size_t size;
+    int mode;
+    int rounds;
+};
+
+static int echo(void *arg)
+{
+    struct pp_args *a = arg;
+    struct ipcx_ring *in, *out;
+    struct ipcx_ring_opts o = {.wait = a->mode};
+    TSUP_CHILD_CHECK(ipcx_ring_attach(&in, a->mem[0], a->size, IPCX_RING_CONSUMER, &o) == 0);
+    TSUP_CHILD_CHECK(ipcx_ring_attach(&out, a->mem[1], a->size, IPCX_RING_PRODUCER, &o) == 0);
+    char buf[64];
+    for (int i = 0; i < a->rounds; i++) {
+        long n = ipcx_ring_recv(in, buf, sizeof buf, NULL, NULL, 10000);
+        TSUP_CHILD_CHECK(n == sizeof buf);
+        TSUP_CHILD_CHECK(ipcx_ring_send(out, buf, (size_t)n, NULL, 10000) == 0);
+    }
+    ipcx_ring_close(in);
+    ipcx_ring_close(out);
+    return 0;
+}
+
+static struct ipcx_ring_stats ping_pong(int mode, int rounds)
+{
+    struct pp_args a = {.mode = mode, .rounds = rounds};
+    a.size = ipcx_ring_footprint(CAP);
+    for (int i = 0; i < 2; i++) {
+        a.mem[i] = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        cr_assert_neq(a.mem[i], MAP_FAILED);
+        cr_assert_eq(ipcx_ring_format(a.mem[i], a.size, CAP), 0);
+    }
+    pid_t pid = tsup_fork(echo, &a);
+    struct ipcx_ring *out, *in;
+    struct ipcx_ring_opts o = {.wait = mode};
+    cr_assert_eq(ipcx_ring_attach(&out, a.mem[0], a.size, IPCX_RING_PRODUCER, &o), 0);
+    cr_assert_eq(ipcx_ring_attach(&in, a.mem[1], a.size, IPCX_RING_CONSUMER, &o), 0);
+    char msg[64], back[64];
+    for (int i = 0; i < rounds; i++) {
+        memset(msg, i, sizeof msg);
+        cr_assert_eq(ipcx_ring_send(out, msg, sizeof msg, NULL, 10000), 0);
+        cr_assert_eq(ipcx_ring_recv(in, back, sizeof back, NULL, NULL, 10000), 64);
+        cr_assert_eq(memcmp(msg, back, sizeof msg), 0);
+    }
+    struct ipcx_ring_stats s_out, s_in, total;
+    ipcx_ring_get_stats(out, &s_out);
+    ipcx_ring_get_stats(in, &s_in);
+    total.messages = s_out.messages;
+    total.futex_waits = s_out.futex_waits + s_in.futex_waits;
+    total.futex_wakes = s_out.futex_wakes + s_in.futex_wakes;
+    ipcx_ring_close(out);
+    ipcx_ring_close(in);
+    cr_assert_eq(tsup_wait_exit(pid, 30000), 0);
+    for (int i = 0; i < 2; i++)
+        munmap(a.mem[i], a.size);
+    return total;
+}
+
+Test(ring_process, blocking_ping_pong_sleeps_and_wakes)
+{
+    struct ipcx_ring_stats s = ping_pong(IPCX_RING_BLOCK, 2000);
+    /* The parent sleeps for nearly every reply and is woken for it. */
+    cr_assert_gt(s.futex_waits, 0);
+    cr_assert_gt(s.futex_wakes, 0);
+}
