@@ -8,5 +8,6 @@
 
 #include <ipcx/common.h>
 #include <ipcx/error.h>
+#include <ipcx/region.h>
 
 #endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.c: helper modes for the region, semaphore and lock tests. Each mode
+ * plays the "other process" of a test: an unrelated program (exec'd) that
+ * reaches an object by name, key, id, path or an inherited descriptor.
+ * Failures exit with TSUP_CHILD_FAILED after saying where.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <unistd.h>
+
+#include <ipcx.h>
+
+#include "../mech/sync_support.h"
+#include "helper.h"
+
+/* The pattern a test writes in the first half of a region, the helper's
+ * answer in the second half. */
+#define FIRST_HALF  0xA5
+#define SECOND_HALF 0x5A
+
+static long arg_long(const char *s)
+{
+    return strtol(s, NULL, 0);
+}
+
+/*
+ * region_peer BACKING WHERE SIZE [SEALS]: opens a region (BACKING is shm,
+ * sysv (WHERE a key), sysvid, file or fd (WHERE an inherited descriptor
+ * number, SEALS the seals to require)), checks that the first half holds
+ * FIRST_HALF, writes SECOND_HALF over the second half. With a descriptor
+ * it also tries to shrink and grow the object (both must fail with EPERM
+ * when sealed) and reads every byte again: a SIGBUS would end the helper.
+ */
+TSUP_HELPER(region_peer)
+{
+    TSUP_CHILD_CHECK(argc >= 4);
+    const char *backing = argv[1], *where = argv[2];
+    size_t size = (size_t)arg_long(argv[3]);
+    struct ipcx_region *r = NULL;
+    int rc = IPCX_EINVAL;
+    int fd = -1;
+    if (!strcmp(backing, "shm"))
+        rc = ipcx_region_open_shm(&r, where, size, NULL);
+    else if (!strcmp(backing, "sysv"))
+        rc = ipcx_region_open_sysv(&r, (key_t)arg_long(where), size, NULL);
+    else if (!strcmp(backing, "sysvid"))
+        rc = ipcx_region_open_sysv_id(&r, (int)arg_long(where), size, NULL);
+    else if (!strcmp(backing, "file"))
+        rc = ipcx_region_open_file(&r, where, size, NULL);
+    else if (!strcmp(backing, "fd")) {
+        TSUP_CHILD_CHECK(argc >= 5);
+        fd = (int)arg_long(where);
+        rc = ipcx_region_open_fd(&r, fd, size, (unsigned)arg_long(argv[4]), NULL);
+    }
+    if (rc != 0)
+        fprintf(stderr, "region_peer: open %s %s: %s\n", backing, where, ipcx_errname(rc));
+    TSUP_CHILD_CHECK(rc == 0);
+    TSUP_CHILD_CHECK(ipcx_region_size(r) == size);
+    unsigned char *p = ipcx_region_addr(r);
+    for (size_t i = 0; i < size / 2; i++)
+        TSUP_CHILD_CHECK(p[i] == FIRST_HALF);
+    memset(p + size / 2, SECOND_HALF, size - size / 2);
+
+    if (fd >= 0) {
+        unsigned seals = (unsigned)arg_long(argv[4]);
+        if (seals & IPCX_REGION_SEAL_SHRINK) {
+            errno = 0;
+            TSUP_CHILD_CHECK(ftruncate(fd, (off_t)(size / 2)) < 0 && errno == EPERM);
+        }
+        if (seals & IPCX_REGION_SEAL_GROW) {
+            errno = 0;
+            TSUP_CHILD_CHECK(ftruncate(fd, (off_t)(size * 2)) < 0 && errno == EPERM);
+        }
+        unsigned sum = 0;
+        for (size_t i = 0; i < size; i++)
+            sum += p[i];
+        TSUP_CHILD_CHECK(sum == (unsigned)(size / 2) * FIRST_HALF +
+                                    (unsigned)(size - size / 2) * SECOND_HALF);
+        close(fd);
+    }
+    ipcx_region_close(r);
+    return 0;
+}
