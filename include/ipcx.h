@@ -9,5 +9,6 @@
 #include <ipcx/common.h>
 #include <ipcx/error.h>
 #include <ipcx/region.h>
+#include <ipcx/sem.h>
 
 #endif

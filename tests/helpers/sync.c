@@ -83,3 +83,38 @@ TSUP_HELPER(region_peer)
     ipcx_region_close(r);
     return 0;
 }
+
+/* sem_post NAME N: opens the named semaphore NAME and posts N units. */
+TSUP_HELPER(sem_post)
+{
+    TSUP_CHILD_CHECK(argc >= 3);
+    struct ipcx_sem *s = NULL;
+    TSUP_CHILD_CHECK(ipcx_sem_open(&s, argv[1]) == 0);
+    for (long i = arg_long(argv[2]); i > 0; i--)
+        TSUP_CHILD_CHECK(ipcx_sem_post(s) == 0);
+    ipcx_sem_close(s);
+    return 0;
+}
+
+/*
+ * sem_post_in FD SIZE OFFSET N: maps the region behind inherited descriptor
+ * FD (SIZE bytes, sealed against shrinking), attaches to the unnamed
+ * semaphore at OFFSET and posts N units.
+ */
+TSUP_HELPER(sem_post_in)
+{
+    TSUP_CHILD_CHECK(argc >= 5);
+    int fd = (int)arg_long(argv[1]);
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(
+        ipcx_region_open_fd(&r, fd, (size_t)arg_long(argv[2]), IPCX_REGION_SEAL_SHRINK, NULL) == 0);
+    close(fd);
+    struct ipcx_sem *s = NULL;
+    char *base = ipcx_region_addr(r);
+    TSUP_CHILD_CHECK(ipcx_sem_open_in(&s, (struct ipcx_sem_mem *)(base + arg_long(argv[3]))) == 0);
+    for (long i = arg_long(argv[4]); i > 0; i--)
+        TSUP_CHILD_CHECK(ipcx_sem_post(s) == 0);
+    ipcx_sem_close(s);
+    ipcx_region_close(r);
+    return 0;
+}
