@@ -10,5 +10,6 @@
 #include <ipcx/error.h>
 #include <ipcx/region.h>
 #include <ipcx/sem.h>
+#include <ipcx/sysvsem.h>
 
 #endif

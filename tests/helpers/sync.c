@@ -118,3 +118,18 @@ TSUP_HELPER(sem_post_in)
     ipcx_region_close(r);
     return 0;
 }
+
+/* sysvsem_post KEY NUM N: opens the System V set of KEY, adds N to NUM. */
+TSUP_HELPER(sysvsem_post)
+{
+    TSUP_CHILD_CHECK(argc >= 4);
+    struct ipcx_sysvsem *s = NULL;
+    int rc = ipcx_sysvsem_open(&s, (key_t)arg_long(argv[1]), 0);
+    if (rc != 0)
+        fprintf(stderr, "sysvsem_post: open: %s\n", ipcx_errname(rc));
+    TSUP_CHILD_CHECK(rc == 0);
+    struct ipcx_sysvsem_op op = {(unsigned short)arg_long(argv[2]), (short)arg_long(argv[3]), 0};
+    TSUP_CHILD_CHECK(ipcx_sysvsem_apply(s, &op, 1, IPCX_NOWAIT) == 0);
+    ipcx_sysvsem_close(s);
+    return 0;
+}
