@@ -133,3 +133,33 @@ TSUP_HELPER(sysvsem_post)
     ipcx_sysvsem_close(s);
     return 0;
 }
+
+/* The layout the mutex_incr mode expects at the start of its region. */
+struct counted {
+    struct ipcx_mutex lock;
+    long counter;
+};
+
+/*
+ * mutex_incr FD SIZE N: maps the memfd behind inherited descriptor FD
+ * (SIZE bytes, sealed against shrinking) whose start holds a struct
+ * counted, and increments the counter N times under the mutex.
+ */
+TSUP_HELPER(mutex_incr)
+{
+    TSUP_CHILD_CHECK(argc >= 4);
+    int fd = (int)arg_long(argv[1]);
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(
+        ipcx_region_open_fd(&r, fd, (size_t)arg_long(argv[2]), IPCX_REGION_SEAL_SHRINK, NULL) == 0);
+    close(fd);
+    struct counted *c = ipcx_region_addr(r);
+    for (long i = arg_long(argv[3]); i > 0; i--) {
+        TSUP_CHILD_CHECK(ipcx_mutex_lock(&c->lock, 10000) == 0);
+        long v = *(volatile long *)&c->counter;
+        *(volatile long *)&c->counter = v + 1;
+        TSUP_CHILD_CHECK(ipcx_mutex_unlock(&c->lock) == 0);
+    }
+    ipcx_region_close(r);
+    return 0;
+}
