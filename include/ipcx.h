@@ -8,6 +8,7 @@
 
 #include <ipcx/common.h>
 #include <ipcx/error.h>
+#include <ipcx/filelock.h>
 #include <ipcx/lock.h>
 #include <ipcx/region.h>
 #include <ipcx/sem.h>

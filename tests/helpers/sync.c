@@ -163,3 +163,22 @@ TSUP_HELPER(mutex_incr)
     ipcx_region_close(r);
     return 0;
 }
+
+/*
+ * filelock_hold PATH START LEN TYPE READYFD: opens PATH, locks the range
+ * (type 1 shared, 2 exclusive) without waiting, writes 'L' to the inherited
+ * descriptor READYFD, and waits to be killed.
+ */
+TSUP_HELPER(filelock_hold)
+{
+    TSUP_CHILD_CHECK(argc >= 6);
+    struct ipcx_filelock *fl = NULL;
+    TSUP_CHILD_CHECK(ipcx_filelock_open(&fl, argv[1], NULL) == 0);
+    TSUP_CHILD_CHECK(ipcx_filelock_lock(fl, (off_t)arg_long(argv[2]), (off_t)arg_long(argv[3]),
+                                        (int)arg_long(argv[4]), IPCX_NOWAIT) == 0);
+    int ready = (int)arg_long(argv[5]);
+    TSUP_CHILD_CHECK(sync_send_byte(ready, 'L') == 0);
+    close(ready);
+    for (;;)
+        pause();
+}
