@@ -9,11 +9,13 @@
 #ifndef IPCX_TESTS_SYNC_SUPPORT_H
 #define IPCX_TESTS_SYNC_SUPPORT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tsup.h"
@@ -95,6 +97,37 @@ static inline char *sync_tmp_path(char *buf, size_t size, const char *prefix)
         dir = "/tmp";
     snprintf(buf, size, "%s/%s", dir, tsup_name(name, sizeof name, prefix));
     return buf;
+}
+
+/*
+ * How many entries of /dev/shm and $TMPDIR this process's tests left
+ * behind: names made by tsup_name() from an "ipcx-" prefix carry the pid,
+ * and Criterion runs each test in a process of its own.
+ */
+static inline int sync_leftovers(void)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "-%d-", (int)getpid());
+    const char *tmp = getenv("TMPDIR");
+    const char *dirs[] = {"/dev/shm", tmp && tmp[0] ? tmp : "/tmp"};
+    int n = 0;
+    for (int i = 0; i < 2; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            const char *name = e->d_name;
+            if (!strncmp(name, "sem.", 4))
+                name += 4;
+            if (!strncmp(name, "ipcx-", 5) && strstr(name, tag)) {
+                fprintf(stderr, "left behind: %s/%s\n", dirs[i], e->d_name);
+                n++;
+            }
+        }
+        closedir(d);
+    }
+    return n;
 }
 
 #endif

@@ -29,6 +29,13 @@
 #define SH       IPCX_FILELOCK_SHARED
 #define EX       IPCX_FILELOCK_EXCLUSIVE
 
+/* Ends every test: nothing named by this test's process is left (names
+ * carry the pid, and each test runs in a process of its own). */
+static void assert_nothing_left(void)
+{
+    cr_assert_eq(sync_leftovers(), 0, "named objects or files left behind");
+}
+
 static struct ipcx_filelock *make_file(char *path, size_t size)
 {
     sync_tmp_path(path, size, "ipcx-filelock");
@@ -167,6 +174,7 @@ Test(filelock, conflicts_across_processes_as_posix_says)
     close_pipes(&p);
     cr_assert_eq(unlink(path), 0);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 /* The inherited handle is the parent's open: same owner, same locks. */
@@ -205,6 +213,7 @@ Test(filelock, locks_belong_to_the_open_not_the_process)
     ipcx_filelock_close(b);
     cr_assert_eq(unlink(path), 0);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(filelock, timed_waits_keep_deadline_and_spare_the_cpu)
@@ -245,6 +254,7 @@ Test(filelock, timed_waits_keep_deadline_and_spare_the_cpu)
     ipcx_filelock_close(me);
     close_pipes(&p);
     cr_assert_eq(unlink(path), 0);
+    assert_nothing_left();
 }
 
 struct waiter {
@@ -299,6 +309,7 @@ Test(filelock, killed_holder_releases_its_lock)
     }
     cr_assert_eq(unlink(path), 0);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(filelock, files_are_created_safely)
@@ -347,6 +358,7 @@ Test(filelock, files_are_created_safely)
     cr_assert_eq(unlink(path), 0);
     cr_assert_eq(ipcx_filelock_open(&o, path, NULL), IPCX_ENOENT);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(filelock, bad_arguments)
@@ -380,4 +392,5 @@ Test(filelock, bad_arguments)
     ipcx_filelock_close(fl);
     cr_assert_eq(unlink(path), 0);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }

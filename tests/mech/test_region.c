@@ -31,6 +31,13 @@
 #define SECOND_HALF 0x5A
 #define WAIT_MS     10000
 
+/* Ends every test: nothing named by this test's process is left (names
+ * carry the pid, and each test runs in a process of its own). */
+static void assert_nothing_left(void)
+{
+    cr_assert_eq(sync_leftovers(), 0, "named objects or files left behind");
+}
+
 static void fill_first_half(struct ipcx_region *r)
 {
     memset(ipcx_region_addr(r), FIRST_HALF, ipcx_region_size(r) / 2);
@@ -92,6 +99,7 @@ Test(region, posix_shared_by_name)
     assert_second_half(r);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, posix_mode_is_explicit)
@@ -113,6 +121,7 @@ Test(region, posix_mode_is_explicit)
     cr_assert_eq(ipcx_region_unlink(r), 0);
     ipcx_region_close(r);
     umask(old);
+    assert_nothing_left();
 }
 
 Test(region, posix_exclusive_and_no_symlinks)
@@ -140,6 +149,7 @@ Test(region, posix_exclusive_and_no_symlinks)
     ipcx_region_close(r);
     cr_assert_eq(ipcx_region_open_shm(&r2, name, 0, NULL), IPCX_ENOENT);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, posix_size_must_agree)
@@ -166,6 +176,7 @@ Test(region, posix_size_must_agree)
     cr_assert_eq(ipcx_region_unlink_shm(name), 0);
     close(fd);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, read_only_cannot_be_made_writable)
@@ -186,6 +197,7 @@ Test(region, read_only_cannot_be_made_writable)
 
     /* A created region is always writable: asking otherwise is an error. */
     cr_assert_eq(ipcx_region_create_anon(&r, 4096, &rdonly), IPCX_EINVAL);
+    assert_nothing_left();
 }
 
 /* A key from ftok() on a file of our own, so parallel tests never meet. */
@@ -227,6 +239,7 @@ Test(region, sysv_shared_by_key)
     ipcx_region_close(r);
     cr_assert_not(sysv_exists(id));
     unlink(path);
+    assert_nothing_left();
 }
 
 struct detach_arg {
@@ -295,6 +308,7 @@ Test(region, sysv_removed_lives_until_last_detach)
     }
     unlink(path);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, sysv_private_shared_by_id)
@@ -310,6 +324,7 @@ Test(region, sysv_private_shared_by_id)
     cr_assert_eq(ipcx_region_unlink(r), 0);
     ipcx_region_close(r);
     cr_assert_not(sysv_exists(id));
+    assert_nothing_left();
 }
 
 /* Sends descriptor `fd` over the socket with one byte of data. */
@@ -400,6 +415,7 @@ Test(region, memfd_passed_over_a_socket)
     close(sv[0]);
     close(sv[1]);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, memfd_seals_bind_an_exec_peer)
@@ -433,6 +449,7 @@ Test(region, memfd_seals_bind_an_exec_peer)
     cr_assert_eq(st.st_size, SIZE);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, received_descriptor_is_checked)
@@ -479,6 +496,7 @@ Test(region, received_descriptor_is_checked)
     cr_assert_null(o);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 static int anon_child(void *p)
@@ -507,6 +525,7 @@ Test(region, anonymous_shared_across_fork)
     assert_second_half(r);
     cr_assert_eq(ipcx_region_sync(r, 0, 0, 0), 0);
     ipcx_region_close(r);
+    assert_nothing_left();
 }
 
 Test(region, file_shared_by_path_and_synced)
@@ -548,6 +567,7 @@ Test(region, file_shared_by_path_and_synced)
     cr_assert_neq(access(path, F_OK), 0);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, file_refuses_links_and_non_files)
@@ -567,6 +587,7 @@ Test(region, file_refuses_links_and_non_files)
     unlink(path);
     cr_assert_eq(ipcx_region_open_file(&o, path, 0, NULL), IPCX_ENOENT);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(region, bad_arguments)
@@ -619,4 +640,5 @@ Test(region, bad_arguments)
     cr_assert_eq(ipcx_region_seal(r, 0x400), IPCX_EINVAL);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }

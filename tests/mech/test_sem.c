@@ -25,6 +25,13 @@
 #define WAIT_MS  10000
 #define SLACK_MS 250
 
+/* Ends every test: nothing named by this test's process is left (names
+ * carry the pid, and each test runs in a process of its own). */
+static void assert_nothing_left(void)
+{
+    cr_assert_eq(sync_leftovers(), 0, "named objects or files left behind");
+}
+
 static char *sem_name(char *buf, size_t size)
 {
     char n[128];
@@ -71,6 +78,7 @@ Test(sem, named_shared_by_name)
     cr_assert_eq(ipcx_sem_open(&s, name), IPCX_ENOENT);
     cr_assert_eq(ipcx_sem_unlink_name(name), IPCX_ENOENT);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 Test(sem, named_mode_exclusive_no_links)
@@ -105,6 +113,7 @@ Test(sem, named_mode_exclusive_no_links)
     cr_assert_eq(ipcx_sem_unlink_name(name), 0);
     ipcx_sem_close(s);
     umask(old);
+    assert_nothing_left();
 }
 
 struct pingpong {
@@ -153,6 +162,7 @@ Test(sem, unnamed_in_region_across_fork)
     cr_assert_eq(ipcx_sem_destroy_in(&pp->ping), 0);
     cr_assert_eq(ipcx_sem_destroy_in(&pp->pong), 0);
     ipcx_region_close(r);
+    assert_nothing_left();
 }
 
 Test(sem, unnamed_in_memfd_with_exec_peer)
@@ -181,6 +191,7 @@ Test(sem, unnamed_in_memfd_with_exec_peer)
     ipcx_sem_close(s);
     ipcx_region_close(r);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 static volatile sig_atomic_t interruptions;
@@ -242,6 +253,7 @@ Test(sem, timed_wait_keeps_its_deadline)
     cr_assert_eq(ipcx_sem_wait(s, 150), 0);
     ipcx_sem_close(s);
     ipcx_region_close(r);
+    assert_nothing_left();
 }
 
 Test(sem, post_refuses_to_overflow)
@@ -256,6 +268,7 @@ Test(sem, post_refuses_to_overflow)
     cr_assert_eq(ipcx_sem_post(s), 0);
     ipcx_sem_close(s);
     cr_assert_eq(ipcx_sem_destroy_in(&mem), 0);
+    assert_nothing_left();
 }
 
 Test(sem, bad_arguments)
@@ -306,4 +319,5 @@ Test(sem, bad_arguments)
     cr_assert_eq(ipcx_sem_unlink(NULL), IPCX_EINVAL);
     ipcx_sem_close(NULL);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }

@@ -24,6 +24,13 @@
 #define WAIT_MS  10000
 #define SLACK_MS 250
 
+/* Ends every test: nothing named by this test's process is left (names
+ * carry the pid, and each test runs in a process of its own). */
+static void assert_nothing_left(void)
+{
+    cr_assert_eq(sync_leftovers(), 0, "named objects or files left behind");
+}
+
 static bool set_exists(int id)
 {
     struct semid_ds ds;
@@ -96,6 +103,7 @@ Test(sysvsem, group_applies_all_or_nothing)
     struct ipcx_sysvsem_op over = {2, IPCX_SYSVSEM_VALUE_MAX, 0};
     cr_assert_eq(ipcx_sysvsem_apply(s, &over, 1, IPCX_NOWAIT), IPCX_ERANGE);
     drop_set(s);
+    assert_nothing_left();
 }
 
 struct pair_arg {
@@ -134,6 +142,7 @@ Test(sysvsem, waiter_takes_the_whole_group_or_nothing)
     cr_assert_eq(ipcx_sysvsem_get(s, 0), 0);
     cr_assert_eq(ipcx_sysvsem_get(s, 1), 0);
     drop_set(s);
+    assert_nothing_left();
 }
 
 struct undo_arg {
@@ -182,6 +191,7 @@ Test(sysvsem, undo_returns_units_of_a_killed_holder)
     close(p[0]);
     close(p[1]);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
 }
 
 static volatile sig_atomic_t interruptions;
@@ -224,6 +234,7 @@ Test(sysvsem, timed_wait_keeps_its_deadline_under_signals)
     cr_assert_geq(took, 300);
     cr_assert_lt(took, 300 + SLACK_MS);
     drop_set(s);
+    assert_nothing_left();
 }
 
 static int wait_for_removal(void *p)
@@ -247,6 +258,7 @@ Test(sysvsem, removal_wakes_waiters)
     drop_set(s);
     cr_assert_eq(tsup_wait_exit(pid, WAIT_MS), 0, "the waiter got IPCX_EIDRM");
     cr_assert_lt(tsup_now_ms() - t0, SLACK_MS * 4);
+    assert_nothing_left();
 }
 
 Test(sysvsem, shared_by_key_with_exec_peer)
@@ -278,6 +290,7 @@ Test(sysvsem, shared_by_key_with_exec_peer)
     drop_set(s);
     cr_assert_eq(ipcx_sysvsem_open(&s2, key, 0), IPCX_ENOENT);
     unlink(path);
+    assert_nothing_left();
 }
 
 Test(sysvsem, half_made_set_is_refused)
@@ -290,6 +303,7 @@ Test(sysvsem, half_made_set_is_refused)
     cr_assert_null(s);
     cr_assert_eq(semctl(id, 0, IPC_RMID), 0);
     cr_assert_eq(ipcx_sysvsem_open_id(&s, id, 1), IPCX_EINVAL);
+    assert_nothing_left();
 }
 
 Test(sysvsem, bad_arguments)
@@ -329,4 +343,5 @@ Test(sysvsem, bad_arguments)
     cr_assert_eq(ipcx_sysvsem_id(NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_sysvsem_unlink(NULL), IPCX_EINVAL);
     ipcx_sysvsem_close(NULL);
+    assert_nothing_left();
 }
