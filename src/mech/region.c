@@ -140,7 +140,6 @@ static struct ipcx_region *region_new(int kind, unsigned flags)
     r->fd = -1;
     r->shmid = -1;
     r->readonly = (flags & IPCX_REGION_RDONLY) != 0;
-    r->addr = NULL;
     return r;
 }
 
