@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -91,4 +92,38 @@ Test(support, fd_count_sees_a_leak)
     cr_assert_eq(tsup_fd_count(), base + 1);
     close(fd);
     cr_assert_eq(tsup_fd_count(), base);
+}
+
+static int orphan_maker(void *arg)
+{
+    (void)arg;
+    /* A grandchild forked through the harness, then this child exits: the
+     * grandchild must die with it instead of lingering. */
+    pid_t g = tsup_fork(hang, NULL);
+    printf("%d\n", (int)g);
+    fflush(stdout);
+    return g > 0 ? 0 : 1;
+}
+
+Test(support, children_die_with_their_parent)
+{
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+    int saved = dup(1);
+    dup2(p[1], 1);
+    pid_t pid = tsup_fork(orphan_maker, NULL);
+    dup2(saved, 1);
+    close(saved);
+    close(p[1]);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    char buf[32] = {0};
+    cr_assert_gt(read(p[0], buf, sizeof buf - 1), 0);
+    close(p[0]);
+    pid_t g = (pid_t)atoi(buf);
+    cr_assert_gt(g, 0);
+    /* The grandchild was re-parented and killed; poll until it is gone. */
+    int64_t end = tsup_now_ms() + 5000;
+    while (kill(g, 0) == 0 && tsup_now_ms() < end)
+        usleep(1000);
+    cr_assert_eq(kill(g, 0), -1, "grandchild %d still alive", (int)g);
 }

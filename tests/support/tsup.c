@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,12 +64,24 @@ int tsup_fd_count(void)
     return n - 1; /* the directory stream's own descriptor */
 }
 
+/* In a new child: die with the test process, so that a failed assertion
+ * in the parent never leaves a child looping on the machine. */
+static void die_with_parent(pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(TSUP_CHILD_FAILED);
+}
+
 pid_t tsup_fork(int (*fn)(void *arg), void *arg)
 {
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        die_with_parent(parent);
         _exit(fn(arg));
+    }
     return pid;
 }
 
@@ -86,9 +99,11 @@ pid_t tsup_spawn_helper(const char *mode, const char *const *args)
     for (int i = 0; args && args[i] && n < 18; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         execv(argv[0], argv);
         _exit(127);
     }

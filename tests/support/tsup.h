@@ -48,14 +48,17 @@ int tsup_fd_count(void);
 
 /*
  * Forks; the child runs fn(arg) and exits with its return value (stdio is
- * not flushed twice: the child leaves through _exit). Returns the child's
- * pid in the parent, or -1 if fork failed.
+ * not flushed twice: the child leaves through _exit). The child is killed
+ * if the test process dies first (PR_SET_PDEATHSIG), so a failed assertion
+ * never leaves it running. Returns the child's pid in the parent, or -1 if
+ * fork failed.
  */
 pid_t tsup_fork(int (*fn)(void *arg), void *arg);
 
 /*
  * Forks and executes the test helper binary with `mode` and the
- * NULL-terminated `args` (up to 16). Returns the pid, or -1.
+ * NULL-terminated `args` (up to 16); like tsup_fork(), the helper dies with
+ * the test process. Returns the pid, or -1.
  */
 pid_t tsup_spawn_helper(const char *mode, const char *const *args);
 
