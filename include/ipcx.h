@@ -8,6 +8,11 @@
 
 #include <ipcx/common.h>
 #include <ipcx/error.h>
+#include <ipcx/fifo.h>
+#include <ipcx/pipe.h>
+#include <ipcx/posixmq.h>
 #include <ipcx/ring.h>
+#include <ipcx/signal.h>
+#include <ipcx/sysvmsg.h>
 
 #endif

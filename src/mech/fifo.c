@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mech/fifo.c: FIFOs (named pipes): exclusive creation with an explicit
+ * mode, opening with a timeout, and the pipe-family reads and writes of
+ * sys/pipeio.c.
+ *
+ * The path is checked with lstat() before opening and the opened descriptor
+ * with fstat() after: O_NOFOLLOW refuses a link in the last component, the
+ * type check refuses a regular file or a device (never opened for anything
+ * but a FIFO check), and comparing device and inode catches a path swapped
+ * between the two calls.
+ *
+ * Descriptors are opened O_NONBLOCK: that is what lets a writer's open fail
+ * with ENXIO instead of blocking, and a reader's open return at once. The
+ * kernel has no way to wake a non-blocking opener when the peer arrives, so
+ * the writer's open retries with sys/backoff.h sleeps (20 us doubling to
+ * 1 ms, never past the deadline).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ipcx/error.h>
+#include <ipcx/fifo.h>
+
+#include "sys/backoff.h"
+#include "sys/deadline.h"
+#include "sys/err.h"
+#include "sys/fd.h"
+#include "sys/pipeio.h"
+
+struct ipcx_fifo {
+    int fd;
+    enum ipcx__pipeio_mode mode;
+};
+
+static int check_path(const char *path)
+{
+    if (!path || !path[0])
+        return IPCX_EINVAL;
+    if (strnlen(path, PATH_MAX) >= PATH_MAX)
+        return IPCX_ENAMETOOLONG;
+    return 0;
+}
+
+/* What is at `path`, without following a link: a FIFO, or the reason it is not usable. */
+static int lstat_fifo(const char *path, struct stat *st)
+{
+    if (lstat(path, st) < 0)
+        return ipcx__errno();
+    if (S_ISLNK(st->st_mode))
+        return IPCX_ELOOP;
+    if (!S_ISFIFO(st->st_mode))
+        return IPCX_EINVAL;
+    return 0;
+}
+
+/* The descriptor is the FIFO that lstat() saw. */
+static int same_fifo(int fd, const struct stat *seen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ipcx__errno();
+    if (!S_ISFIFO(st.st_mode) || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)
+        return IPCX_EINVAL;
+    return 0;
+}
+
+IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opts)
+{
+    int rc = check_path(path);
+    if (rc < 0)
+        return rc;
+    unsigned mode = opts && opts->mode ? opts->mode : 0600;
+    if (mode & ~0777u)
+        return IPCX_EINVAL;
+
+    /* Owner-only until the final mode is set: never more open than asked. */
+    if (mkfifo(path, 0600) < 0)
+        return ipcx__errno();
+    /*
+     * The umask may have cut bits: set the mode on the FIFO we made, through
+     * a descriptor so that no link is followed. A non-blocking O_RDONLY open
+     * never waits for a writer; a writer waiting for a reader at this very
+     * moment may get in and then see IPCX_EPIPE, which is why a FIFO should
+     * be created before its name is given to anyone. If the umask removed
+     * even the owner's read bit, the path-based call that refuses links
+     * does it instead.
+     */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        rc = ipcx__errno();
+        if (rc == IPCX_EACCES && fchmodat(AT_FDCWD, path, (mode_t)mode, AT_SYMLINK_NOFOLLOW) == 0)
+            return 0;
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        rc = ipcx__errno();
+        goto fail;
+    }
+    if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+        /* Someone replaced our FIFO in between: leave their object alone. */
+        ipcx__close(fd);
+        return IPCX_EEXIST;
+    }
+    if (fchmod(fd, (mode_t)mode) < 0) {
+        rc = ipcx__errno();
+        goto fail;
+    }
+    ipcx__close(fd);
+    return 0;
+fail:
+    ipcx__close(fd);
+    unlink(path);
+    return rc;
+}
+
+static int open_writer(const char *path, const struct ipcx__deadline *d)
+{
+    struct ipcx__backoff b;
+    ipcx__backoff_init(&b, IPCX__BACKOFF_FIRST_NS, IPCX__BACKOFF_CAP_NS);
+    for (;;) {
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        if (errno == EINTR)
+            continue;
+        if (errno != ENXIO)
+            return ipcx__errno();
+        /* No reader yet: try again a little later. */
+        int rc = ipcx__backoff_sleep(&b, d);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+IPCX_API int ipcx_fifo_open(struct ipcx_fifo **out, const char *path, unsigned direction,
+                            int timeout_ms)
+{
+    struct ipcx__deadline d;
+    int rc = check_path(path);
+    if (rc < 0)
+        return rc;
+    if (!out || (direction != IPCX_FIFO_READ && direction != IPCX_FIFO_WRITE) ||
+        ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+
+    struct stat seen;
+    int fd = -1;
+    struct ipcx_fifo *f = calloc(1, sizeof *f);
+    if (!f)
+        return IPCX_ENOMEM;
+    rc = lstat_fifo(path, &seen);
+    if (rc < 0)
+        goto fail;
+    if (direction == IPCX_FIFO_READ) {
+        while ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0 &&
+               errno == EINTR)
+            ;
+        if (fd < 0) {
+            rc = ipcx__errno();
+            goto fail;
+        }
+    } else {
+        fd = open_writer(path, &d);
+        if (fd < 0) {
+            rc = fd == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_ENXIO : fd;
+            fd = -1;
+            goto fail;
+        }
+    }
+    rc = same_fifo(fd, &seen);
+    if (rc < 0)
+        goto fail;
+    f->fd = fd;
+    f->mode = IPCX__PIPEIO_PLAIN; /* open() descriptors refuse RWF_NOWAIT */
+    *out = f;
+    return 0;
+fail:
+    ipcx__close(fd);
+    free(f);
+    return rc;
+}
+
+static ssize_t expiry(ssize_t rc, int timeout_ms)
+{
+    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
+}
+
+/*
+ * A read end reports POLLHUP only once a writer has come and gone since it
+ * was opened (the kernel compares the writers' arrival count with the one it
+ * saw at open), which is exactly the end of file a blocking open would give.
+ */
+static bool hung_up(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+}
+
+IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int timeout_ms)
+{
+    struct ipcx__deadline d;
+    if (!f || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    for (;;) {
+        ssize_t n = ipcx__pipeio_read(f->fd, &f->mode, buf, len, &d);
+        if (n != 0 || len == 0)
+            return expiry(n, timeout_ms);
+        if (hung_up(f->fd))
+            return 0;
+        /* No writer has come yet: wait for data or a writer's departure. */
+        int r = ipcx__poll1(f->fd, POLLIN, &d);
+        if (r < 0)
+            return expiry(r, timeout_ms);
+    }
+}
+
+static ssize_t write_common(struct ipcx_fifo *f, const void *buf, size_t len, bool all,
+                            size_t *done, int timeout_ms)
+{
+    struct ipcx__deadline d;
+    if (done)
+        *done = 0;
+    if (!f || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    return expiry(ipcx__pipeio_write(f->fd, &f->mode, buf, len, all, done, &d), timeout_ms);
+}
+
+IPCX_API ssize_t ipcx_fifo_write(struct ipcx_fifo *f, const void *buf, size_t len, int timeout_ms)
+{
+    return write_common(f, buf, len, false, NULL, timeout_ms);
+}
+
+IPCX_API ssize_t ipcx_fifo_write_all(struct ipcx_fifo *f, const void *buf, size_t len, size_t *done,
+                                     int timeout_ms)
+{
+    return write_common(f, buf, len, true, done, timeout_ms);
+}
+
+IPCX_API int ipcx_fifo_get_capacity(const struct ipcx_fifo *f)
+{
+    if (!f)
+        return IPCX_EINVAL;
+    int n = fcntl(f->fd, F_GETPIPE_SZ);
+    return n < 0 ? ipcx__errno() : n;
+}
+
+IPCX_API int ipcx_fifo_set_capacity(struct ipcx_fifo *f, size_t bytes)
+{
+    if (!f || bytes == 0 || bytes > INT_MAX)
+        return IPCX_EINVAL;
+    int n = fcntl(f->fd, F_SETPIPE_SZ, (int)bytes);
+    return n < 0 ? ipcx__errno() : n;
+}
+
+IPCX_API int ipcx_fifo_fd(const struct ipcx_fifo *f)
+{
+    return f ? f->fd : -1;
+}
+
+IPCX_API void ipcx_fifo_close(struct ipcx_fifo *f)
+{
+    if (!f)
+        return;
+    ipcx__close(f->fd);
+    free(f);
+}
+
+IPCX_API int ipcx_fifo_unlink(const char *path)
+{
+    int rc = check_path(path);
+    if (rc < 0)
+        return rc;
+    struct stat st;
+    rc = lstat_fifo(path, &st);
+    if (rc < 0)
+        return rc;
+    return unlink(path) < 0 ? ipcx__errno() : 0;
+}
