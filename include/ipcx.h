@@ -9,10 +9,15 @@
 #include <ipcx/common.h>
 #include <ipcx/error.h>
 #include <ipcx/fifo.h>
+#include <ipcx/filelock.h>
+#include <ipcx/lock.h>
 #include <ipcx/pipe.h>
 #include <ipcx/posixmq.h>
+#include <ipcx/region.h>
 #include <ipcx/ring.h>
+#include <ipcx/sem.h>
 #include <ipcx/signal.h>
 #include <ipcx/sysvmsg.h>
+#include <ipcx/sysvsem.h>
 
 #endif

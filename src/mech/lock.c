@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mech/lock.c: the robust process-shared mutex, the condition variable and
+ * the read-write lock that live in a region, on top of the C library's
+ * pthread objects with PTHREAD_PROCESS_SHARED.
+ *
+ * The robustness comes from the kernel: each thread registers a list of the
+ * robust mutexes it holds, and when the thread ends the kernel marks each
+ * one "owner died" and wakes a waiter. That waiter's lock returns
+ * EOWNERDEAD, and everything else (repair, pthread_mutex_consistent, or
+ * the mutex turning ENOTRECOVERABLE) is left to the caller on purpose.
+ *
+ * Timed waits use the pthread_*_clock* calls with CLOCK_MONOTONIC and the
+ * caller's absolute deadline, so a wall-clock change cannot move them; the
+ * pthread calls resume by themselves after a signal.
+ *
+ * Each object sits next to a magic word in the 64 bytes the public header
+ * reserves (layout in docs/design/sync.md). The magic is written last on
+ * init and cleared first on destroy, so memory that holds no object (a
+ * fresh zero-filled region, say, which glibc would take for a valid
+ * non-robust, process-private mutex) is refused with EINVAL.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ipcx/error.h>
+#include <ipcx/lock.h>
+
+#include "sys/deadline.h"
+#include "sys/err.h"
+
+#define MUTEX_MAGIC  0x58544d58u /* "XMTX" */
+#define COND_MAGIC   0x444e4358u /* "XCND" */
+#define RWLOCK_MAGIC 0x4c575258u /* "XRWL" */
+
+struct mutex_cell {
+    _Atomic uint32_t magic;
+    uint32_t reserved;
+    pthread_mutex_t m;
+};
+
+struct cond_cell {
+    _Atomic uint32_t magic;
+    uint32_t reserved;
+    pthread_cond_t c;
+};
+
+struct rwlock_cell {
+    _Atomic uint32_t magic;
+    uint32_t reserved;
+    pthread_rwlock_t rw;
+};
+
+#define FITS(cell, pub)                                                           \
+    _Static_assert(sizeof(struct cell) <= sizeof(struct pub), #pub " too small"); \
+    _Static_assert(_Alignof(struct cell) <= _Alignof(struct pub), #pub " under-aligned")
+FITS(mutex_cell, ipcx_mutex);
+FITS(cond_cell, ipcx_cond);
+FITS(rwlock_cell, ipcx_rwlock);
+
+/* The cell behind a public object, or NULL when it holds no live one. */
+static struct mutex_cell *mutex_of(struct ipcx_mutex *m)
+{
+    struct mutex_cell *c = (struct mutex_cell *)m;
+    if (!c || atomic_load_explicit(&c->magic, memory_order_acquire) != MUTEX_MAGIC)
+        return NULL;
+    return c;
+}
+
+static struct cond_cell *cond_of(struct ipcx_cond *cv)
+{
+    struct cond_cell *c = (struct cond_cell *)cv;
+    if (!c || atomic_load_explicit(&c->magic, memory_order_acquire) != COND_MAGIC)
+        return NULL;
+    return c;
+}
+
+static struct rwlock_cell *rwlock_of(struct ipcx_rwlock *rw)
+{
+    struct rwlock_cell *c = (struct rwlock_cell *)rw;
+    if (!c || atomic_load_explicit(&c->magic, memory_order_acquire) != RWLOCK_MAGIC)
+        return NULL;
+    return c;
+}
+
+/* A pthread result (an errno value, or 0) as an ipcx code. */
+static int from_pthread(int e)
+{
+    return e == 0 ? 0 : ipcx__err(e);
+}
+
+/* The result of a try-lock: "busy" is an unmet wait like any other. */
+static int from_trylock(int e)
+{
+    return e == EBUSY ? IPCX_ETIMEDOUT : from_pthread(e);
+}
+
+/* ---- mutex ---- */
+
+IPCX_API int ipcx_mutex_init(struct ipcx_mutex *m)
+{
+    struct mutex_cell *c = (struct mutex_cell *)m;
+    if (!c)
+        return IPCX_EINVAL;
+    if (atomic_load_explicit(&c->magic, memory_order_acquire) == MUTEX_MAGIC)
+        return IPCX_EBUSY;
+    pthread_mutexattr_t a;
+    int e = pthread_mutexattr_init(&a);
+    if (e)
+        return from_pthread(e);
+    if (!(e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) &&
+        !(e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) &&
+        !(e = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK)))
+        e = pthread_mutex_init(&c->m, &a);
+    pthread_mutexattr_destroy(&a);
+    if (e)
+        return from_pthread(e);
+    c->reserved = 0;
+    atomic_store_explicit(&c->magic, MUTEX_MAGIC, memory_order_release);
+    return 0;
+}
+
+IPCX_API int ipcx_mutex_lock(struct ipcx_mutex *m, int timeout_ms)
+{
+    struct mutex_cell *c = mutex_of(m);
+    struct ipcx__deadline d;
+    if (!c || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    /* IPCX_NOWAIT is a clocklock with a deadline already reached, never
+     * pthread_mutex_trylock(): on a robust mutex that is unrecoverable,
+     * glibc's trylock (2.36 at least) returns ENOTRECOVERABLE but leaves
+     * the lock word holding the caller's id, so the mutex then looks held
+     * by the caller (EDEADLK) and blocks every other process until the
+     * caller dies. The timed path releases the word as it should. */
+    struct timespec abs;
+    if (!ipcx__deadline_abs_monotonic(&d, &abs))
+        return from_pthread(pthread_mutex_lock(&c->m));
+    return from_pthread(pthread_mutex_clocklock(&c->m, CLOCK_MONOTONIC, &abs));
+}
+
+IPCX_API int ipcx_mutex_consistent(struct ipcx_mutex *m)
+{
+    struct mutex_cell *c = mutex_of(m);
+    if (!c)
+        return IPCX_EINVAL;
+    return from_pthread(pthread_mutex_consistent(&c->m));
+}
+
+IPCX_API int ipcx_mutex_unlock(struct ipcx_mutex *m)
+{
+    struct mutex_cell *c = mutex_of(m);
+    if (!c)
+        return IPCX_EINVAL;
+    return from_pthread(pthread_mutex_unlock(&c->m));
+}
+
+IPCX_API int ipcx_mutex_destroy(struct ipcx_mutex *m)
+{
+    struct mutex_cell *c = mutex_of(m);
+    if (!c)
+        return IPCX_EINVAL;
+    int e = pthread_mutex_destroy(&c->m);
+    if (e)
+        return from_pthread(e);
+    atomic_store_explicit(&c->magic, 0, memory_order_release);
+    return 0;
+}
+
+/* ---- condition variable ---- */
+
+IPCX_API int ipcx_cond_init(struct ipcx_cond *cv)
+{
+    struct cond_cell *c = (struct cond_cell *)cv;
+    if (!c)
+        return IPCX_EINVAL;
+    if (atomic_load_explicit(&c->magic, memory_order_acquire) == COND_MAGIC)
+        return IPCX_EBUSY;
+    pthread_condattr_t a;
+    int e = pthread_condattr_init(&a);
+    if (e)
+        return from_pthread(e);
+    if (!(e = pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) &&
+        !(e = pthread_condattr_setclock(&a, CLOCK_MONOTONIC)))
+        e = pthread_cond_init(&c->c, &a);
+    pthread_condattr_destroy(&a);
+    if (e)
+        return from_pthread(e);
+    c->reserved = 0;
+    atomic_store_explicit(&c->magic, COND_MAGIC, memory_order_release);
+    return 0;
+}
+
+IPCX_API int ipcx_cond_wait(struct ipcx_cond *cv, struct ipcx_mutex *m, int timeout_ms)
+{
+    struct cond_cell *c = cond_of(cv);
+    struct mutex_cell *mc = mutex_of(m);
+    struct ipcx__deadline d;
+    if (!c || !mc || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    struct timespec abs;
+    if (!ipcx__deadline_abs_monotonic(&d, &abs))
+        return from_pthread(pthread_cond_wait(&c->c, &mc->m));
+    return from_pthread(pthread_cond_clockwait(&c->c, &mc->m, CLOCK_MONOTONIC, &abs));
+}
+
+IPCX_API int ipcx_cond_signal(struct ipcx_cond *cv)
+{
+    struct cond_cell *c = cond_of(cv);
+    if (!c)
+        return IPCX_EINVAL;
+    return from_pthread(pthread_cond_signal(&c->c));
+}
+
+IPCX_API int ipcx_cond_broadcast(struct ipcx_cond *cv)
+{
+    struct cond_cell *c = cond_of(cv);
+    if (!c)
+        return IPCX_EINVAL;
+    return from_pthread(pthread_cond_broadcast(&c->c));
+}
+
+IPCX_API int ipcx_cond_destroy(struct ipcx_cond *cv)
+{
+    struct cond_cell *c = cond_of(cv);
+    if (!c)
+        return IPCX_EINVAL;
+    /* pthread_cond_destroy() is not called: glibc's waits there until every
+     * waiter has confirmed its wake-up, and a waiter that was killed never
+     * will, so it could block forever. A process-shared condition variable
+     * owns no resource outside its own bytes; clearing the magic is enough
+     * to end it, and pthread_cond_init() starts afresh on the same memory. */
+    atomic_store_explicit(&c->magic, 0, memory_order_release);
+    return 0;
+}
+
+/* ---- read-write lock ---- */
+
+IPCX_API int ipcx_rwlock_init(struct ipcx_rwlock *rw)
+{
+    struct rwlock_cell *c = (struct rwlock_cell *)rw;
+    if (!c)
+        return IPCX_EINVAL;
+    if (atomic_load_explicit(&c->magic, memory_order_acquire) == RWLOCK_MAGIC)
+        return IPCX_EBUSY;
+    pthread_rwlockattr_t a;
+    int e = pthread_rwlockattr_init(&a);
+    if (e)
+        return from_pthread(e);
+    if (!(e = pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) &&
+        !(e = pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP)))
+        e = pthread_rwlock_init(&c->rw, &a);
+    pthread_rwlockattr_destroy(&a);
+    if (e)
+        return from_pthread(e);
+    c->reserved = 0;
+    atomic_store_explicit(&c->magic, RWLOCK_MAGIC, memory_order_release);
+    return 0;
+}
+
+IPCX_API int ipcx_rwlock_rdlock(struct ipcx_rwlock *rw, int timeout_ms)
+{
+    struct rwlock_cell *c = rwlock_of(rw);
+    struct ipcx__deadline d;
+    if (!c || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    if (timeout_ms == IPCX_NOWAIT)
+        return from_trylock(pthread_rwlock_tryrdlock(&c->rw));
+    struct timespec abs;
+    if (!ipcx__deadline_abs_monotonic(&d, &abs))
+        return from_pthread(pthread_rwlock_rdlock(&c->rw));
+    return from_pthread(pthread_rwlock_clockrdlock(&c->rw, CLOCK_MONOTONIC, &abs));
+}
+
+IPCX_API int ipcx_rwlock_wrlock(struct ipcx_rwlock *rw, int timeout_ms)
+{
+    struct rwlock_cell *c = rwlock_of(rw);
+    struct ipcx__deadline d;
+    if (!c || ipcx__deadline_init(&d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    if (timeout_ms == IPCX_NOWAIT)
+        return from_trylock(pthread_rwlock_trywrlock(&c->rw));
+    struct timespec abs;
+    if (!ipcx__deadline_abs_monotonic(&d, &abs))
+        return from_pthread(pthread_rwlock_wrlock(&c->rw));
+    return from_pthread(pthread_rwlock_clockwrlock(&c->rw, CLOCK_MONOTONIC, &abs));
+}
+
+IPCX_API int ipcx_rwlock_unlock(struct ipcx_rwlock *rw)
+{
+    struct rwlock_cell *c = rwlock_of(rw);
+    if (!c)
+        return IPCX_EINVAL;
+    return from_pthread(pthread_rwlock_unlock(&c->rw));
+}
+
+IPCX_API int ipcx_rwlock_destroy(struct ipcx_rwlock *rw)
+{
+    struct rwlock_cell *c = rwlock_of(rw);
+    if (!c)
+        return IPCX_EINVAL;
+    int e = pthread_rwlock_destroy(&c->rw);
+    if (e)
+        return from_pthread(e);
+    atomic_store_explicit(&c->magic, 0, memory_order_release);
+    return 0;
+}
