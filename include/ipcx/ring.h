@@ -85,10 +85,11 @@ struct ipcx_ring_view {
 
 /* Counters of one handle (this process's side only). */
 struct ipcx_ring_stats {
-    uint64_t messages;    /* committed (producer) or released (consumer) */
-    uint64_t bytes;       /* payload bytes of those messages */
-    uint64_t futex_waits; /* times this side slept */
-    uint64_t futex_wakes; /* wake-up system calls this side made for the peer */
+    uint64_t messages;       /* committed (producer) or released (consumer) */
+    uint64_t bytes;          /* payload bytes of those messages */
+    uint64_t futex_waits;    /* times this side slept */
+    uint64_t futex_wakes;    /* wake-up system calls this side made for the peer */
+    uint64_t eventfd_writes; /* producer: eventfd notifications written */
 };
 
 /*
@@ -174,6 +175,25 @@ IPCX_API int ipcx_ring_release(struct ipcx_ring *ring);
  */
 IPCX_API long ipcx_ring_recv(struct ipcx_ring *ring, void *buf, size_t cap,
                              struct ipcx_ring_meta *meta, size_t *needed, int timeout_ms);
+
+/*
+ * Makes the ring pollable. Both ends call this with their descriptor of one
+ * shared eventfd, created with EFD_NONBLOCK (and passed to the peer like any
+ * descriptor). The descriptor is borrowed: the ring never closes it; -1
+ * detaches it. Errors: IPCX_EBADF, IPCX_EINVAL (a blocking descriptor).
+ */
+IPCX_API int ipcx_ring_set_eventfd(struct ipcx_ring *ring, int efd);
+
+/*
+ * Consumer, in an event loop: call before waiting for the eventfd to
+ * become readable. Returns 1 when a message is already there (do not wait:
+ * receive it), 0 when armed (wait for POLLIN on the eventfd, then receive
+ * with IPCX_NOWAIT until IPCX_EAGAIN, then arm again), or a negative code
+ * (IPCX_EPIPE once the producer closed and the ring is drained,
+ * IPCX_EPROTO, IPCX_EINVAL without an eventfd). The producer writes the
+ * eventfd only when the consumer is armed, once per arming.
+ */
+IPCX_API int ipcx_ring_arm(struct ipcx_ring *ring);
 
 /* This handle's counters. */
 IPCX_API void ipcx_ring_get_stats(const struct ipcx_ring *ring, struct ipcx_ring_stats *stats);

@@ -53,6 +53,7 @@ struct ring_wait {
     uint32_t space_futex;       /* bumped by the consumer before waking it */
     uint32_t producer_closed;   /* 1 once the producer closed */
     uint32_t consumer_closed;   /* 1 once the consumer closed */
+    uint32_t consumer_armed;    /* 1: the consumer polls its eventfd; cleared by the waker */
 };
 
 /* A record: RING_REC_HDR bytes of header, then the payload, padded to 8. */

@@ -9,6 +9,8 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include <ipcx.h>
@@ -207,4 +209,80 @@ Test(ring_process, blocking_ping_pong_sleeps_and_wakes)
     /* The parent sleeps for nearly every reply and is woken for it. */
     cr_assert_gt(s.futex_waits, 0);
     cr_assert_gt(s.futex_wakes, 0);
+}
+
+/* The event-loop consumer: arms, polls the eventfd, drains with NOWAIT. */
+struct loop_args {
+    void *mem;
+    size_t size;
+    int efd;
+    int count;
+};
+
+static int produce_bursts(void *arg)
+{
+    struct loop_args *a = arg;
+    struct ipcx_ring *p;
+    TSUP_CHILD_CHECK(ipcx_ring_attach(&p, a->mem, a->size, IPCX_RING_PRODUCER, NULL) == 0);
+    TSUP_CHILD_CHECK(ipcx_ring_set_eventfd(p, a->efd) == 0);
+    for (int i = 0; i < a->count; i++) {
+        TSUP_CHILD_CHECK(ipcx_ring_send(p, &i, sizeof i, NULL, 10000) == 0);
+        if (i % 100 == 99)
+            usleep(200); /* let the consumer go idle and arm */
+    }
+    struct ipcx_ring_stats s;
+    ipcx_ring_get_stats(p, &s);
+    ipcx_ring_close(p);
+    /* Some wake-ups went through the eventfd, far fewer than messages. */
+    TSUP_CHILD_CHECK(s.eventfd_writes > 0);
+    TSUP_CHILD_CHECK(s.eventfd_writes < (uint64_t)a->count);
+    return 0;
+}
+
+Test(ring_process, eventfd_makes_the_ring_pollable)
+{
+    struct loop_args a = {.count = 20000};
+    a.size = ipcx_ring_footprint(CAP);
+    a.mem = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(a.mem, MAP_FAILED);
+    cr_assert_eq(ipcx_ring_format(a.mem, a.size, CAP), 0);
+    a.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    cr_assert_geq(a.efd, 0);
+
+    struct ipcx_ring *c;
+    cr_assert_eq(ipcx_ring_attach(&c, a.mem, a.size, IPCX_RING_CONSUMER, NULL), 0);
+    cr_assert_eq(ipcx_ring_arm(c), IPCX_EINVAL, "no eventfd yet");
+    int blocking = eventfd(0, EFD_CLOEXEC);
+    cr_assert_eq(ipcx_ring_set_eventfd(c, blocking), IPCX_EINVAL);
+    close(blocking);
+    cr_assert_eq(ipcx_ring_set_eventfd(c, a.efd), 0);
+    pid_t pid = tsup_fork(produce_bursts, &a);
+
+    int next = 0, polls = 0;
+    for (;;) {
+        int armed = ipcx_ring_arm(c);
+        if (armed == IPCX_EPIPE)
+            break;
+        cr_assert_geq(armed, 0, "arm: %s", ipcx_errname(armed));
+        if (armed == 0) {
+            struct pollfd pfd = {.fd = a.efd, .events = POLLIN};
+            cr_assert_eq(poll(&pfd, 1, 10000), 1, "no wake-up through the eventfd");
+            polls++;
+        }
+        for (;;) {
+            int v;
+            long n = ipcx_ring_recv(c, &v, sizeof v, NULL, NULL, IPCX_NOWAIT);
+            if (n == IPCX_EAGAIN || n == IPCX_EPIPE)
+                break;
+            cr_assert_eq(n, sizeof v);
+            cr_assert_eq(v, next, "message %d arrived as %d", next, v);
+            next++;
+        }
+    }
+    cr_assert_eq(next, a.count);
+    cr_assert_gt(polls, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 30000), 0);
+    ipcx_ring_close(c);
+    close(a.efd);
+    munmap(a.mem, a.size);
 }
