@@ -265,6 +265,19 @@ static void notes(const struct bench_report *rep, FILE *out)
             fprintf(out, "    latency: %s\n", r->lat.reason);
         }
         size_notes(rep, r, out, &named);
+        for (int k = 0; k < rep->nsizes; k++) {
+            const struct bench_throughput *t = &r->tput[k];
+            if (t->status != BENCH_OK || !t->lost)
+                continue;
+            if (!named)
+                fprintf(out, "  %s:\n", r->row->name);
+            named = true;
+            char s[32];
+            fprintf(out, "    throughput at %s: %llu of %llu messages lost (%.1f%%), not counted\n",
+                    bench__fmt_size(s, sizeof s, t->size), (unsigned long long)t->lost,
+                    (unsigned long long)(t->lost + t->msgs),
+                    100.0 * (double)t->lost / (double)(t->lost + t->msgs));
+        }
         for (int k = 0; k < r->nnotes; k++) {
             if (!named)
                 fprintf(out, "  %s:\n", r->row->name);
