@@ -144,8 +144,9 @@ struct bench_report {
 
 /* The process-wide state of one `ipcx bench`: signals and placement. */
 struct bench_env {
-    int sigfd;          /* SIGINT, SIGTERM, SIGHUP, SIGCHLD */
-    sigset_t orig_mask; /* restored in children and spawned programs */
+    int sigfd;             /* SIGINT, SIGTERM, SIGHUP, SIGCHLD */
+    sigset_t orig_mask;    /* restored in children and spawned programs */
+    bool pipe_was_pending; /* SIGPIPE was pending before the run */
     pid_t parent;
     int ncpus; /* CPUs this process may run on */
     int cpus[64];

@@ -73,6 +73,10 @@ enum bench_role {
 /* No one-way throughput (the cache-line and wake-up-only rows). */
 #define BENCH_F_NO_THROUGHPUT 0x10u
 
+/* The sides end with exit() instead of _exit(), so that the library's
+ * static destructors run (iceoryx unregisters from its daemon that way). */
+#define BENCH_F_EXIT 0x20u
+
 /* Bytes a row may write in front of a message buffer (a System V mtype). */
 #define BENCH_HEADROOM 64
 

@@ -75,8 +75,15 @@ static int env_init(struct bench_env *e, bool pin)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigaddset(&block, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &block, &e->orig_mask) != 0)
+    /* SIGPIPE too, but not through the signalfd: a closed stderr must not
+     * kill the benchmark before it has cleaned up (env_fini consumes it). */
+    sigset_t with_pipe = block;
+    sigaddset(&with_pipe, SIGPIPE);
+    if (sigprocmask(SIG_BLOCK, &with_pipe, &e->orig_mask) != 0)
         return -errno;
+    sigset_t pending;
+    sigpending(&pending);
+    e->pipe_was_pending = sigismember(&pending, SIGPIPE);
     e->sigfd = signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC);
     if (e->sigfd < 0) {
         int err = errno;
@@ -108,6 +115,14 @@ static int pending_stop(struct bench_env *e)
 
 static void env_fini(struct bench_env *e)
 {
+    sigset_t pending, pipe;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) && !e->pipe_was_pending) {
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe, NULL, &zero);
+    }
     close(e->sigfd);
     sigprocmask(SIG_SETMASK, &e->orig_mask, NULL);
     bench__env = NULL;
@@ -587,26 +602,30 @@ int bench_main(const struct bench_opts *o)
         if (res[i].status == BENCH_NOT_RUN)
             res[i].status = BENCH_OK;
     bench__compute_ratios(&rep);
+    /* The files first: a reader that closes stdout early (| head) must not
+     * cost them. */
+    int out = failures ? 1 : 0;
+    bool json_ok = json && bench__write_json(&rep, json) == 0;
+    if (json && fclose(json) != 0)
+        json_ok = false;
+    bool html_ok = html && bench__write_html(&rep, html) == 0;
+    if (html && fclose(html) != 0)
+        html_ok = false;
     bench__print_table(&rep, stdout);
     fflush(stdout);
-    int out = failures ? 1 : 0;
-    if (json) {
-        if (bench__write_json(&rep, json) < 0 || fclose(json) != 0) {
-            fprintf(stderr, "ipcx bench: writing %s failed\n", o->json_path);
-            out = 2;
-        } else if (!o->quiet) {
-            fprintf(stderr, "ipcx bench: wrote %s\n", o->json_path);
-        }
+    if (json && !json_ok) {
+        fprintf(stderr, "ipcx bench: writing %s failed\n", o->json_path);
+        out = 2;
+    } else if (json && !o->quiet) {
+        fprintf(stderr, "ipcx bench: wrote %s\n", o->json_path);
     }
-    if (html) {
-        if (bench__write_html(&rep, html) < 0 || fclose(html) != 0) {
-            fprintf(stderr, "ipcx bench: writing %s failed\n", o->html_path);
-            out = 2;
-        } else if (!o->quiet) {
-            fprintf(stderr, "ipcx bench: wrote %s\n", o->html_path);
-        }
+    if (html && !html_ok) {
+        fprintf(stderr, "ipcx bench: writing %s failed\n", o->html_path);
+        out = 2;
+    } else if (html && !o->quiet) {
+        fprintf(stderr, "ipcx bench: wrote %s\n", o->html_path);
     }
     if (!o->quiet)
-        fprintf(stderr, "ipcx bench: %.1f s\n", rep.seconds);
+        fprintf(stderr, "ipcx bench: %.1f s in all\n", rep.seconds);
     return out;
 }
