@@ -65,8 +65,10 @@ static int slot_of(const struct bench_proc *p)
 
 int bench_fail(struct bench_proc *p, const char *fmt, ...)
 {
-    char *dst = p->ctl->fail[slot_of(p)];
+    int k = slot_of(p);
+    char *dst = p->ctl->fail[k];
     if (dst[0] == '\0') {
+        p->ctl->fail_at[k] = bench_now_ns();
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(dst, BENCH_MSG_LEN, fmt, ap);
@@ -337,10 +339,10 @@ static int stream_server(struct side *s, int ph, const struct bench_phase *f, ui
         ssize_t got = row->recv(&s->p, buf, len);
         if (got < 0)
             return failed(s, "recv", got);
+        if (len > 1 && got > 1 && buf[1] != tag)
+            continue; /* a repeated end marker of an earlier phase */
         if ((size_t)got != len)
             return bench_fail(&s->p, "received %zd bytes, expected %zu", got, len);
-        if (len > 1 && buf[1] != tag)
-            continue; /* a repeated end marker of an earlier phase */
         n++;
         if (check) {
             uint64_t q = get_seq(buf);
@@ -675,10 +677,16 @@ int bench__run(struct bench_env *env, const struct bench_plan *plan, struct benc
         snprintf(reason, reasonlen, "timed out after %.1f s (a side stopped answering)",
                  (double)plan->limit_ns / 1e9);
     } else if (bad >= 0) {
+        /* The first failure in time: the others are usually its echo (a
+         * peer that saw the connection go away). */
         const char *msg = NULL;
-        for (int k = 0; k < n && !msg; k++)
-            if (ctl->fail[k][0])
+        int64_t first = INT64_MAX;
+        for (int k = 0; k < n; k++) {
+            if (ctl->fail[k][0] && ctl->fail_at[k] < first) {
+                first = ctl->fail_at[k];
                 msg = ctl->fail[k];
+            }
+        }
         if (msg) {
             snprintf(reason, reasonlen, "%s", msg);
         } else {

@@ -74,6 +74,7 @@ struct bench_ctl {
     int nclients, nservers;
     _Atomic int failed_phase;                      /* -1: none */
     char fail[BENCH_MAX_PROCS + 1][BENCH_MSG_LEN]; /* the last: the parent */
+    int64_t fail_at[BENCH_MAX_PROCS + 1];
     char skip[BENCH_MSG_LEN];
     _Atomic int nnotes;
     char notes[BENCH_MAX_NOTES][BENCH_MSG_LEN];
