@@ -351,7 +351,7 @@ static int i_send(struct bench_proc *p, void *buf, size_t len)
 static ssize_t i_recv(struct bench_proc *p, void *buf, size_t len)
 {
     struct ipriv *ip = p->priv;
-    struct timespec timeout = {p->timeout_ms / 1000, (long)(p->timeout_ms % 1000) * 1000000};
+    int64_t end = 0;
     for (;;) {
         const void *chunk = NULL;
         enum iox_ChunkReceiveResult r = iox_sub_take_chunk(ip->sub, &chunk);
@@ -364,11 +364,18 @@ static ssize_t i_recv(struct bench_proc *p, void *buf, size_t len)
         }
         if (r != ChunkReceiveResult_NO_CHUNK_AVAILABLE)
             return bench_fail(p, "iox_sub_take_chunk failed (%d)", (int)r);
+        /* A WaitSet may wake with nothing to report: wait again with what
+         * is left of the time. */
+        int64_t now = bench_now_ns();
+        if (!end)
+            end = now + (int64_t)p->timeout_ms * 1000000;
+        else if (now >= end)
+            return -ETIMEDOUT;
+        int64_t left = end - now;
+        struct timespec timeout = {left / 1000000000, left % 1000000000};
         iox_notification_info_t info[1];
         uint64_t missed = 0;
-        if (iox_ws_timed_wait(ip->ws, timeout, info, 1, &missed) == 0 &&
-            !iox_sub_has_chunks(ip->sub))
-            return -ETIMEDOUT;
+        iox_ws_timed_wait(ip->ws, timeout, info, 1, &missed);
     }
 }
 
