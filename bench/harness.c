@@ -157,11 +157,10 @@ struct side {
 };
 
 /* A barrier that gave up: say why unless another side already failed. */
-static int barrier_failed(struct side *s, int rc)
+static int barrier_failed(struct side *s, int rc, int timeout_ms)
 {
     if (rc == -ETIMEDOUT)
-        return bench_fail(&s->p, "the other sides did not arrive within %d ms",
-                          s->plan->timeout_ms);
+        return bench_fail(&s->p, "the other sides did not arrive within %d ms", timeout_ms);
     return rc;
 }
 
@@ -387,17 +386,20 @@ static int side_main(struct side *s)
     const struct bench_row *row = p->row;
     int n = p->nclients + p->nservers;
     int t = s->plan->timeout_ms;
+    /* Opening and getting ready (a daemon's discovery, a connection) may
+     * take longer than one wait of the hot path. */
+    int ts = t + BENCH_SETUP_MS;
     int rc;
 
     /* Servers open first, so that clients find them bound. */
     if (p->role == BENCH_SERVER && row->open && (rc = row->open(p)) < 0)
         return failed(s, "open", rc);
-    if ((rc = barrier(s->ctl, n, t)) < 0)
-        return barrier_failed(s, rc);
+    if ((rc = barrier(s->ctl, n, ts)) < 0)
+        return barrier_failed(s, rc, ts);
     if (p->role == BENCH_CLIENT && row->open && (rc = row->open(p)) < 0)
         return failed(s, "open", rc);
-    if ((rc = barrier(s->ctl, n, t)) < 0)
-        return barrier_failed(s, rc);
+    if ((rc = barrier(s->ctl, n, ts)) < 0)
+        return barrier_failed(s, rc, ts);
     if (row->ready && (rc = row->ready(p)) < 0)
         return failed(s, "ready", rc);
 
@@ -412,8 +414,9 @@ static int side_main(struct side *s)
     int k = slot_of(p);
     for (int ph = 0; ph < s->plan->nphases; ph++) {
         struct bench_side_result *r = &s->ctl->res[ph][k];
-        if ((rc = barrier(s->ctl, n, t)) < 0) {
-            rc = barrier_failed(s, rc);
+        int tb = ph == 0 ? ts : t; /* the first one waits for ready() */
+        if ((rc = barrier(s->ctl, n, tb)) < 0) {
+            rc = barrier_failed(s, rc, tb);
             break;
         }
         int64_t cpu0 = cpu_now_ns();
@@ -427,7 +430,7 @@ static int side_main(struct side *s)
         r->done = 1;
     }
     if (rc >= 0 && (rc = barrier(s->ctl, n, t)) < 0)
-        rc = barrier_failed(s, rc);
+        rc = barrier_failed(s, rc, t);
     if (row->close)
         row->close(p);
     free(s->mem);

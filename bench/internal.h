@@ -25,6 +25,7 @@
 #define BENCH_MAX_FAN    4 /* 1, 2, 4, 8 */
 #define BENCH_MAX_NOTES  4
 #define BENCH_MSG_LEN    200
+#define BENCH_SETUP_MS   15000 /* extra time for open() and ready() */
 
 /* Byte 0 of every message. */
 enum { BENCH_MSG_DATA = 0x00, BENCH_MSG_LAST = 0x4c, BENCH_MSG_STOP = 0x53 };

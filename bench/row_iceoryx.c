@@ -311,12 +311,12 @@ static int i_open(struct bench_proc *p)
 static int i_ready(struct bench_proc *p)
 {
     struct ipriv *ip = p->priv;
-    int64_t end = bench_now_ns() + (int64_t)p->timeout_ms * 1000000;
+    int64_t end = bench_now_ns() + (int64_t)ROUDI_START_MS * 1000000;
     while (!iox_pub_has_subscribers(ip->pub) ||
            iox_sub_get_subscription_state(ip->sub) != SubscribeState_SUBSCRIBED) {
         if (bench_now_ns() > end)
             return bench_fail(p, "the iceoryx subscriptions were not made within %d ms",
-                              p->timeout_ms);
+                              ROUDI_START_MS);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }

@@ -49,6 +49,12 @@ static int pmq_setup(struct bench_proc *p)
         int err = errno;
         if (m->q[i] != (mqd_t)-1)
             mq_unlink(name);
+        else if (err == EMFILE || err == ENOSPC || err == ENOMEM)
+            /* The user's RLIMIT_MSGQUEUE or the system's queues_max is used
+             * up (by other programs): a condition of the machine, not a
+             * failure of the mechanism. */
+            return bench_skip(p, "mq_open: %s (RLIMIT_MSGQUEUE or fs.mqueue.queues_max)",
+                              strerror(err));
         else
             return bench_fail(p, "mq_open %s: %s", name, strerror(err));
     }
@@ -122,6 +128,8 @@ static int svq_setup(struct bench_proc *p)
 {
     struct svq *q = p->priv;
     q->id = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
+    if (q->id < 0 && errno == ENOSPC)
+        return bench_skip(p, "msgget: %s (kernel.msgmni queues exist already)", strerror(errno));
     if (q->id < 0)
         return bench_fail(p, "msgget: %s", strerror(errno));
     long mnb = bench_read_proc_long("/proc/sys/kernel/msgmnb", 16384);

@@ -223,7 +223,8 @@ static void finish_plan(struct bench_plan *pl)
             pl->max_size = pl->phase[i].size;
     }
     pl->timeout_ms = 3000 + (int)(2 * max / 1000000);
-    pl->limit_ns = 10000000000LL + 3 * sum + (int64_t)pl->timeout_ms * 1000000;
+    pl->limit_ns = (int64_t)(BENCH_SETUP_MS + 5000) * 1000000 + 3 * sum +
+                   2 * (int64_t)pl->timeout_ms * 1000000;
 }
 
 /* --- results ------------------------------------------------------------- */

@@ -57,10 +57,14 @@ if doc.get("format") != "ipcx-bench/1":
     bad("format is %r" % doc.get("format"))
 if doc["settings"]["sizes"] != [64, 4096, 65536, 1048576]:
     bad("quick sizes are %r" % doc["settings"]["sizes"])
+# Rows that need no library must run, unless other programs have used up a
+# system-wide limit (message queues) at that moment.
+limits = ("RLIMIT_MSGQUEUE", "queues_max", "msgmni")
 for name in want:
     if name not in rows:
         bad("row %s missing" % name)
-    elif rows[name]["status"] != "ok":
+    elif rows[name]["status"] != "ok" and not (
+            rows[name]["status"] == "skipped" and any(l in rows[name]["reason"] for l in limits)):
         bad("row %s is %s: %s" % (name, rows[name]["status"], rows[name]["reason"]))
 for name, r in rows.items():
     if r["status"] not in ("ok", "skipped"):
