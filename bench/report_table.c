@@ -196,10 +196,13 @@ static void fan_table(const struct bench_report *rep, FILE *out)
     fprintf(out, "\nFan-in (N senders, one receiver) and fan-out (one sender, N receivers "
                  "sharing the stream): messages/s at 64 B\n");
     fprintf(out, "%-*s", NAME_W, "row");
-    for (int i = 0; i < rep->nfan; i++)
-        fprintf(out, " %6s%-2d", "in x", rep->fan[i]);
-    for (int i = 0; i < rep->nfan; i++)
-        fprintf(out, " %6s%-2d", "out x", rep->fan[i]);
+    for (int dir = 0; dir < 2; dir++) {
+        for (int i = 0; i < rep->nfan; i++) {
+            char label[16];
+            snprintf(label, sizeof label, "%s x%d", dir ? "out" : "in", rep->fan[i]);
+            fprintf(out, " %8s", label);
+        }
+    }
     fprintf(out, "\n");
     for (size_t i = 0; i < rep->nres; i++) {
         const struct bench_result *r = &rep->res[i];

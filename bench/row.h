@@ -19,13 +19,18 @@
  *   send()/recv() the hot path, many times;
  *   close()     in each side;
  *   teardown()  in the parent, after every side is reaped, also after a
- *               failure or an interrupt: remove every name it created.
- * Every callback but send/recv may be NULL.
+ *               failure or an interrupt, and after a setup() that failed
+ *               half-way (so setup() marks what it has not made yet, e.g.
+ *               descriptors at -1): remove every name it created.
+ * Every callback but send/recv may be NULL. Rows of the ipcx groups use the
+ * public API (<ipcx.h>; the bench library links libipcx) and set `wraps`.
  *
  * Roles: the client sends first (latency: it sends a message and waits for
  * the echo; throughput: it streams), the server echoes or receives. Byte 0 of
- * every message belongs to the harness (continue / last), bytes 8..15 carry a
- * sequence number when the message is at least 16 bytes; the rest is payload.
+ * every message belongs to the harness (data / last / stop), byte 1 names the
+ * phase, bytes 8..15 carry a sequence number when the message is at least 16
+ * bytes; a row carries all bytes unchanged (or, below its limit(), as many
+ * as it can).
  *
  * Errors: callbacks return 0 (or a count) or a negative errno value; for a
  * message worth reading, bench_fail() records one and returns -1. A send or
