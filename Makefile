@@ -7,7 +7,7 @@ BUILD   ?= build
 ASAN    ?= build-asan
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
-# Extra arguments for `make run`, e.g. make run ARGS="--json out.json".
+# Extra arguments for `make run`, e.g. make run ARGS="--full" or ARGS="--filter raw".
 ARGS    ?=
 
 .PHONY: all run test deps build sanitize test-sanitize format format-check install clean
@@ -23,9 +23,13 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# The peer libraries are installed first and CMake runs again every time, so
+# that a library installed after the first configure is found and measured.
+run: deps
 	@scripts/deps.sh bench
-	./$(BUILD)/tools/ipcx/ipcx version $(ARGS)
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	./$(BUILD)/tools/ipcx/ipcx bench --json $(BUILD)/bench.json --html $(BUILD)/bench.html $(ARGS)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -7,14 +7,15 @@
 #   build   compiler, CMake, pkg-config
 #   test    Criterion
 #   format  clang-format
-#   bench   the peer libraries the benchmark compares against (optional:
-#           a package that cannot be had is reported, not fatal)
+#   bench   the peer libraries the benchmark compares against: ZeroMQ, NNG,
+#           iceoryx (C binding and its RouDi daemon) (optional: a package
+#           that cannot be had is reported, not fatal; its rows say skipped)
 set -euo pipefail
 
 pkgs_build="gcc make cmake pkg-config"
 pkgs_test="libcriterion-dev"
 pkgs_format="clang-format"
-pkgs_bench=""
+pkgs_bench="libzmq3-dev libnng-dev libiceoryx-binding-c-dev iceoryx"
 
 missing() {
     local p

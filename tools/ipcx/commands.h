@@ -16,6 +16,7 @@ struct ipcx_tool_command {
 /* The table, terminated by an entry whose name is NULL. */
 extern const struct ipcx_tool_command ipcx_tool_commands[];
 
+int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

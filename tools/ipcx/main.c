@@ -10,6 +10,7 @@
 
 const struct ipcx_tool_command ipcx_tool_commands[] = {
     {"help", cmd_help, "show the subcommands, or the help of one"},
+    {"bench", cmd_bench, "measure every mechanism side by side (latency, throughput, CPU)"},
     {"version", cmd_version, "print the versions of the tool and the library"},
     {NULL, NULL, NULL},
 };
