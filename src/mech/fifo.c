@@ -187,11 +187,6 @@ fail:
     return rc;
 }
 
-static ssize_t expiry(ssize_t rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
-}
-
 /*
  * A read end reports POLLHUP only once a writer has come and gone since it
  * was opened (the kernel compares the writers' arrival count with the one it
@@ -199,8 +194,10 @@ static ssize_t expiry(ssize_t rc, int timeout_ms)
  */
 static bool hung_up(int fd)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+    struct ipcx__deadline now;
+    ipcx__deadline_init(&now, IPCX_NOWAIT);
+    int r = ipcx__poll1(fd, POLLIN, &now);
+    return r > 0 && (r & POLLHUP);
 }
 
 IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int timeout_ms)
@@ -211,13 +208,13 @@ IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int 
     for (;;) {
         ssize_t n = ipcx__pipeio_read(f->fd, &f->mode, buf, len, &d);
         if (n != 0 || len == 0)
-            return expiry(n, timeout_ms);
+            return ipcx__deadline_map(n, timeout_ms);
         if (hung_up(f->fd))
             return 0;
         /* No writer has come yet: wait for data or a writer's departure. */
         int r = ipcx__poll1(f->fd, POLLIN, &d);
         if (r < 0)
-            return expiry(r, timeout_ms);
+            return ipcx__deadline_map(r, timeout_ms);
     }
 }
 
@@ -229,7 +226,8 @@ static ssize_t write_common(struct ipcx_fifo *f, const void *buf, size_t len, bo
         *done = 0;
     if (!f || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
-    return expiry(ipcx__pipeio_write(f->fd, &f->mode, buf, len, all, done, &d), timeout_ms);
+    return ipcx__deadline_map(ipcx__pipeio_write(f->fd, &f->mode, buf, len, all, done, &d),
+                              timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_fifo_write(struct ipcx_fifo *f, const void *buf, size_t len, int timeout_ms)

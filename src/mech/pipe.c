@@ -107,18 +107,12 @@ IPCX_API int ipcx_pipe_adopt(struct ipcx_pipe **out, int fd)
     return 0;
 }
 
-/* IPCX_NOWAIT is a "would block", any other expiry a time-out. */
-static ssize_t expiry(ssize_t rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
-}
-
 IPCX_API ssize_t ipcx_pipe_read(struct ipcx_pipe *p, void *buf, size_t len, int timeout_ms)
 {
     struct ipcx__deadline d;
     if (!p || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
-    return expiry(ipcx__pipeio_read(p->fd, &p->mode, buf, len, &d), timeout_ms);
+    return ipcx__deadline_map(ipcx__pipeio_read(p->fd, &p->mode, buf, len, &d), timeout_ms);
 }
 
 static ssize_t write_common(struct ipcx_pipe *p, const void *buf, size_t len, bool all,
@@ -129,7 +123,8 @@ static ssize_t write_common(struct ipcx_pipe *p, const void *buf, size_t len, bo
         *done = 0;
     if (!p || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
-    return expiry(ipcx__pipeio_write(p->fd, &p->mode, buf, len, all, done, &d), timeout_ms);
+    return ipcx__deadline_map(ipcx__pipeio_write(p->fd, &p->mode, buf, len, all, done, &d),
+                              timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_pipe_write(struct ipcx_pipe *p, const void *buf, size_t len, int timeout_ms)

@@ -151,7 +151,7 @@ IPCX_API int ipcx_sigwatch_recv(struct ipcx_sigwatch *w, struct ipcx_siginfo *in
     /* A signalfd read returns whole records or fails: never a partial one. */
     ssize_t n = ipcx__read_deadline(w->fd, &ssi, sizeof ssi, &d);
     if (n < 0)
-        return n == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : (int)n;
+        return (int)ipcx__deadline_map(n, timeout_ms);
     if (n != (ssize_t)sizeof ssi)
         return IPCX_EIO;
     info->signo = (int)ssi.ssi_signo;

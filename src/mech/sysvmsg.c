@@ -21,7 +21,6 @@
  */
 #include <limits.h>
 #include <stdalign.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -32,6 +31,7 @@
 #include "sys/backoff.h"
 #include "sys/deadline.h"
 #include "sys/err.h"
+#include "sys/procfs.h"
 
 struct ipcx_sysvmsg {
     int id;
@@ -51,16 +51,11 @@ struct bounce {
     struct kmsg *m;
 };
 
-static long sysctl_long(const char *path, long fallback)
+/* msgmax, or `fallback` when /proc cannot tell it. */
+static long msgmax_or(long fallback)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return fallback;
     long v;
-    if (fscanf(f, "%ld", &v) != 1 || v <= 0)
-        v = fallback;
-    fclose(f);
-    return v;
+    return ipcx__procfs_long("/proc/sys/kernel/msgmax", &v) == 0 ? v : fallback;
 }
 
 /* A buffer for `text` bytes of message text; false when out of memory. */
@@ -88,11 +83,6 @@ static void bounce_put(struct bounce *b)
 static int gone_or(int e)
 {
     return e == EINVAL ? IPCX_EIDRM : ipcx__err(e);
-}
-
-static int expiry(int rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
 }
 
 IPCX_API int ipcx_sysvmsg_key(key_t *out, const char *path, int proj_id)
@@ -197,7 +187,7 @@ IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t l
     if (!q || type <= 0 || (!msg && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
     /* Refuse what msgmax forbids before allocating room for it. */
-    if (len > STACK_TEXT && len > (size_t)sysctl_long("/proc/sys/kernel/msgmax", 8192))
+    if (len > STACK_TEXT && len > (size_t)msgmax_or(8192))
         return IPCX_EMSGSIZE;
 
     struct bounce b;
@@ -239,7 +229,7 @@ IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t l
         }
         rc = ipcx__backoff_sleep(&bo, &d);
         if (rc < 0) {
-            rc = expiry(rc, timeout_ms);
+            rc = (int)ipcx__deadline_map(rc, timeout_ms);
             break;
         }
     }
@@ -259,7 +249,7 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
     /* No message is longer than msgmax: a bigger buffer is never needed. */
     size_t text = cap;
     if (text > STACK_TEXT) {
-        long max = sysctl_long("/proc/sys/kernel/msgmax", 8192);
+        long max = msgmax_or(8192);
         if ((size_t)max < text)
             text = (size_t)max;
     }
@@ -301,7 +291,7 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
         }
         int r = ipcx__backoff_sleep(&bo, &d);
         if (r < 0) {
-            rc = expiry(r, timeout_ms);
+            rc = ipcx__deadline_map(r, timeout_ms);
             break;
         }
     }
