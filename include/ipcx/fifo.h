@@ -75,7 +75,8 @@ IPCX_API int ipcx_fifo_open(struct ipcx_fifo **out, const char *path, unsigned d
  * count, 0 at end of file (every writer that came has gone and the FIFO is
  * empty; a FIFO no writer has opened yet is not at end of file: the read
  * waits), IPCX_ETIMEDOUT, IPCX_EAGAIN (IPCX_NOWAIT and no data),
- * IPCX_EBADF (a handle open for writing), IPCX_EINVAL.
+ * IPCX_EBADF (a handle open for writing), IPCX_EINVAL (NULL buffer, `len`
+ * above SSIZE_MAX, bad timeout).
  */
 IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int timeout_ms);
 
@@ -83,7 +84,8 @@ IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int 
  * Writes up to `len` bytes as ipcx_pipe_write(): returns once some went;
  * writes of PIPE_BUF bytes or less are atomic. IPCX_EPIPE when the readers
  * have gone (no SIGPIPE), IPCX_ETIMEDOUT, IPCX_EAGAIN (IPCX_NOWAIT),
- * IPCX_EBADF (a handle open for reading), IPCX_EINVAL.
+ * IPCX_EBADF (a handle open for reading), IPCX_EINVAL (NULL buffer, `len`
+ * above SSIZE_MAX, bad timeout).
  */
 IPCX_API ssize_t ipcx_fifo_write(struct ipcx_fifo *f, const void *buf, size_t len, int timeout_ms);
 

@@ -34,8 +34,7 @@
 #include "sys/pipeio.h"
 
 struct ipcx_fifo {
-    int fd;
-    enum ipcx__pipeio_mode mode;
+    struct ipcx__pipeio io; /* one descriptor, opened non-blocking here */
 };
 
 static int check_path(const char *path)
@@ -177,8 +176,9 @@ IPCX_API int ipcx_fifo_open(struct ipcx_fifo **out, const char *path, unsigned d
     rc = same_fifo(fd, &seen);
     if (rc < 0)
         goto fail;
-    f->fd = fd;
-    f->mode = IPCX__PIPEIO_PLAIN; /* open() descriptors refuse RWF_NOWAIT */
+    rc = ipcx__pipeio_init(&f->io, fd, true);
+    if (rc < 0)
+        goto fail;
     *out = f;
     return 0;
 fail:
@@ -203,70 +203,53 @@ static bool hung_up(int fd)
 IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int timeout_ms)
 {
     struct ipcx__deadline d;
-    if (!f || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
-        return IPCX_EINVAL;
+    int rc = ipcx__pipeio_begin(f ? &f->io : NULL, buf, len, timeout_ms, &d);
+    if (rc < 0)
+        return rc;
     for (;;) {
-        ssize_t n = ipcx__pipeio_read(f->fd, &f->mode, buf, len, &d);
+        ssize_t n = ipcx__pipeio_read(&f->io, buf, len, &d);
         if (n != 0 || len == 0)
             return ipcx__deadline_map(n, timeout_ms);
-        if (hung_up(f->fd))
+        if (hung_up(f->io.io_fd))
             return 0;
         /* No writer has come yet: wait for data or a writer's departure. */
-        int r = ipcx__poll1(f->fd, POLLIN, &d);
+        int r = ipcx__poll1(f->io.io_fd, POLLIN, &d);
         if (r < 0)
             return ipcx__deadline_map(r, timeout_ms);
     }
 }
 
-static ssize_t write_common(struct ipcx_fifo *f, const void *buf, size_t len, bool all,
-                            size_t *done, int timeout_ms)
-{
-    struct ipcx__deadline d;
-    if (done)
-        *done = 0;
-    if (!f || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
-        return IPCX_EINVAL;
-    return ipcx__deadline_map(ipcx__pipeio_write(f->fd, &f->mode, buf, len, all, done, &d),
-                              timeout_ms);
-}
-
 IPCX_API ssize_t ipcx_fifo_write(struct ipcx_fifo *f, const void *buf, size_t len, int timeout_ms)
 {
-    return write_common(f, buf, len, false, NULL, timeout_ms);
+    return ipcx__pipeio_write_call(f ? &f->io : NULL, buf, len, false, NULL, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_fifo_write_all(struct ipcx_fifo *f, const void *buf, size_t len, size_t *done,
                                      int timeout_ms)
 {
-    return write_common(f, buf, len, true, done, timeout_ms);
+    return ipcx__pipeio_write_call(f ? &f->io : NULL, buf, len, true, done, timeout_ms);
 }
 
 IPCX_API int ipcx_fifo_get_capacity(const struct ipcx_fifo *f)
 {
-    if (!f)
-        return IPCX_EINVAL;
-    int n = fcntl(f->fd, F_GETPIPE_SZ);
-    return n < 0 ? ipcx__errno() : n;
+    return ipcx__pipeio_get_capacity(f ? &f->io : NULL);
 }
 
 IPCX_API int ipcx_fifo_set_capacity(struct ipcx_fifo *f, size_t bytes)
 {
-    if (!f || bytes == 0 || bytes > INT_MAX)
-        return IPCX_EINVAL;
-    int n = fcntl(f->fd, F_SETPIPE_SZ, (int)bytes);
-    return n < 0 ? ipcx__errno() : n;
+    return ipcx__pipeio_set_capacity(f ? &f->io : NULL, bytes);
 }
 
 IPCX_API int ipcx_fifo_fd(const struct ipcx_fifo *f)
 {
-    return f ? f->fd : -1;
+    return f ? f->io.fd : -1;
 }
 
 IPCX_API void ipcx_fifo_close(struct ipcx_fifo *f)
 {
     if (!f)
         return;
-    ipcx__close(f->fd);
+    ipcx__pipeio_close(&f->io);
     free(f);
 }
 

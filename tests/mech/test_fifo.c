@@ -313,6 +313,10 @@ Test(fifo, capacity_and_handle_checks)
     cr_assert_eq(ipcx_fifo_write(w, buf, 1, IPCX_NOWAIT), IPCX_EAGAIN);
     cr_assert_eq(ipcx_fifo_read(w, buf, 1, 0), IPCX_EBADF, "reading a write handle");
     cr_assert_eq(ipcx_fifo_write(r, buf, 1, 0), IPCX_EBADF, "writing a read handle");
+    cr_assert_eq(ipcx_fifo_read(r, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_write(w, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_write_all(w, buf, SIZE_MAX, &done, 0), IPCX_EINVAL);
+    cr_assert_eq(done, 0);
     cr_assert_eq(ipcx_fifo_read(r, buf, sizeof buf, 0), 8192);
     ipcx_fifo_close(r);
     ipcx_fifo_close(w);
