@@ -11,12 +11,14 @@
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -342,6 +344,138 @@ Test(sysvmsg, full_queue_times_out_on_send)
     cr_assert_eq(st.last_recv_pid, pid);
     ipcx_sysvmsg_remove(q);
     ipcx_sysvmsg_close(q);
+}
+
+static int child_forever_send_too_long(void *arg)
+{
+    struct ipcx_sysvmsg *q = arg;
+    char data[65] = {0};
+    /* Longer than the whole queue: the kernel would let it wait forever. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, data, sizeof data, 1, IPCX_FOREVER) == IPCX_EMSGSIZE);
+    /* It fits once the queue has room: this one waits for the parent. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, data, 10, 2, IPCX_FOREVER) == 0);
+    return 0;
+}
+
+Test(sysvmsg, forever_send_longer_than_the_queue_is_emsgsize)
+{
+    struct ipcx_sysvmsg_opts o = {.max_bytes = 64};
+    struct ipcx_sysvmsg *q = create_key(IPCX_SYSVMSG_PRIVATE, &o);
+    char data[64] = {0};
+    cr_assert_eq(ipcx_sysvmsg_send(q, data, 60, 1, 0), 0); /* nearly full */
+    pid_t pid = tsup_fork(child_forever_send_too_long, q);
+    cr_assert_gt(pid, 0);
+    pause_ms(100);
+    char buf[64];
+    cr_assert_eq(ipcx_sysvmsg_recv(q, buf, sizeof buf, 1, 0, NULL, 1000), 60);
+    cr_assert_eq(tsup_wait_exit(pid, 3000), 0, "the child's FOREVER send never returned");
+    long type = 0;
+    cr_assert_eq(ipcx_sysvmsg_recv(q, buf, sizeof buf, 0, 0, &type, 1000), 10);
+    cr_assert_eq(type, 2);
+    ipcx_sysvmsg_remove(q);
+    ipcx_sysvmsg_close(q);
+}
+
+/* ---- msgmax: remembered, refreshed when exceeded, never guessed ---- */
+
+static bool write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+static void fill(char *p, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        p[i] = (char)(i * 31u + seed);
+}
+
+static char big_out[16384], big_in[100000];
+
+static int grandchild_send_12000(void *arg)
+{
+    struct ipcx_sysvmsg *q = arg;
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 12000, 2, 1000) == 0);
+    return 0;
+}
+
+static int child_msgmax_raised(void *arg)
+{
+    (void)arg;
+    /* A private IPC namespace: its limits are this test's own. */
+    TSUP_CHILD_CHECK(unshare(CLONE_NEWIPC) == 0);
+    TSUP_CHILD_CHECK(write_file("/proc/sys/kernel/msgmax", "8192\n"));
+    struct ipcx_sysvmsg *q;
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_create(&q, IPCX_SYSVMSG_PRIVATE, NULL) == 0);
+    fill(big_out, sizeof big_out, 5);
+    /* Seen once: msgmax is 8192 from now on, as far as this process knows. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 5000, 1, 1000) == 0);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 12000, 1, 1000) == IPCX_EMSGSIZE);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_recv(q, big_in, sizeof big_in, 1, 0, NULL, 1000) == 5000);
+
+    TSUP_CHILD_CHECK(write_file("/proc/sys/kernel/msgmax", "16384\n"));
+    /* A sender that last saw 8192 looks again before refusing. */
+    pid_t pid = tsup_fork(grandchild_send_12000, q);
+    TSUP_CHILD_CHECK(pid > 0 && tsup_wait_exit(pid, 5000) == 0);
+    /* This receiver still remembers 8192: the message is longer, and its
+     * buffer grows to the capacity given instead of refusing it. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_recv(q, big_in, sizeof big_in, 2, 0, NULL, 1000) == 12000);
+    TSUP_CHILD_CHECK(memcmp(big_in, big_out, 12000) == 0);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_remove(q) == 0);
+    ipcx_sysvmsg_close(q);
+    return 0;
+}
+
+Test(sysvmsg, a_raised_msgmax_is_noticed)
+{
+    pid_t pid = tsup_fork(child_msgmax_raised, NULL);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 10000), 0);
+}
+
+static int child_without_proc(void *arg)
+{
+    (void)arg;
+    /* Private IPC and mount namespaces: msgmax is 16384 here, and /proc
+     * cannot tell it (an empty file system hides /proc/sys/kernel). */
+    TSUP_CHILD_CHECK(unshare(CLONE_NEWIPC | CLONE_NEWNS) == 0);
+    TSUP_CHILD_CHECK(write_file("/proc/sys/kernel/msgmax", "16384\n"));
+    TSUP_CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+    TSUP_CHILD_CHECK(mount("none", "/proc/sys/kernel", "tmpfs", 0, NULL) == 0);
+    TSUP_CHILD_CHECK(access("/proc/sys/kernel/msgmax", F_OK) == -1);
+
+    struct ipcx_sysvmsg *q;
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_create(&q, IPCX_SYSVMSG_PRIVATE, NULL) == 0);
+    fill(big_out, sizeof big_out, 9);
+    /* Nothing guessed: the kernel, which knows the limit, judges. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 12000, 3, 1000) == 0);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 16385, 3, 1000) == IPCX_EMSGSIZE);
+    /* Longer than the buffer: refused, and still queued. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_recv(q, big_in, 10000, 0, 0, NULL, 1000) == IPCX_EMSGSIZE);
+    struct ipcx_sysvmsg_status st;
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_get_status(q, &st) == 0 && st.msgs == 1);
+    /* The whole message with a buffer that holds it... */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_recv(q, big_in, sizeof big_in, 0, 0, NULL, 1000) == 12000);
+    TSUP_CHILD_CHECK(memcmp(big_in, big_out, 12000) == 0);
+    /* ...and cut at the caller's capacity, not at some smaller guess. */
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_send(q, big_out, 12000, 3, 1000) == 0);
+    memset(big_in, 0, sizeof big_in);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_recv(q, big_in, 10000, 0, IPCX_SYSVMSG_TRUNCATE, NULL, 1000) ==
+                     10000);
+    TSUP_CHILD_CHECK(memcmp(big_in, big_out, 10000) == 0);
+    TSUP_CHILD_CHECK(ipcx_sysvmsg_remove(q) == 0);
+    ipcx_sysvmsg_close(q);
+    return 0;
+}
+
+Test(sysvmsg, without_proc_msgmax_is_not_guessed)
+{
+    pid_t pid = tsup_fork(child_without_proc, NULL);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 10000), 0);
 }
 
 Test(sysvmsg, longer_message_is_refused_unless_truncation_is_asked)
