@@ -45,9 +45,13 @@ struct ipcx_fifo_opts {
  * Creates a FIFO at `path`, exclusively: fails with IPCX_EEXIST if anything
  * (a file, a FIFO, a symbolic link, even a dangling one) is already there.
  * The mode is set explicitly after creation, so the umask does not change
- * it. Does not block. Errors: IPCX_EINVAL (NULL or empty path, mode outside
- * 0777), IPCX_ENAMETOOLONG, IPCX_EEXIST, IPCX_ENOENT (no such directory),
- * IPCX_EACCES. A failed call leaves nothing of its own at the path.
+ * it, and without opening the FIFO (a writer already waiting for a reader
+ * is not released). Does not block. Errors: IPCX_EINVAL (NULL or empty
+ * path, mode outside 0777), IPCX_ENAMETOOLONG, IPCX_EEXIST (also when the
+ * new FIFO was replaced by someone else's object before its mode was set),
+ * IPCX_ENOENT (no such directory), IPCX_EACCES, IPCX_EMFILE. A failed call
+ * leaves nothing of its own at the path, and never removes or changes
+ * what someone else put there.
  */
 IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opts);
 

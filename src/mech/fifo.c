@@ -4,6 +4,10 @@
  * mode, opening with a timeout, and the pipe-family reads and writes of
  * sys/pipeio.c.
  *
+ * Creation never opens the FIFO: the mode is set through an O_PATH
+ * descriptor, and a failure unlinks the path only while it still names the
+ * inode this call made.
+ *
  * The path is checked with lstat() before opening and the opened descriptor
  * with fstat() after: O_NOFOLLOW refuses a link in the last component, the
  * type check refuses a regular file or a device (never opened for anything
@@ -19,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,6 +74,54 @@ static int same_fifo(int fd, const struct stat *seen)
     return 0;
 }
 
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* A descriptor for the object at `path` itself: O_PATH opens nothing (a
+ * FIFO's peers never see it) and O_NOFOLLOW refuses a final link. */
+static int open_path(const char *path)
+{
+    int fd;
+    while ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    return fd < 0 ? ipcx__errno() : fd;
+}
+
+/*
+ * Sets the mode of the inode `pfd` (an O_PATH descriptor) refers to. The
+ * kernel has no fchmod() for O_PATH descriptors, but chmod() of its
+ * /proc/self/fd entry reaches exactly that inode. Without /proc, the path
+ * is used with a link refused (AT_SYMLINK_NOFOLLOW), and the inode is then
+ * checked to have got the mode: if it did not, the path no longer names it.
+ */
+static int chmod_inode(int pfd, const char *path, mode_t mode)
+{
+    char proc[40];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+    if (chmod(proc, mode) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return ipcx__errno();
+    if (fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) < 0)
+        return ipcx__errno();
+    struct stat st;
+    if (fstat(pfd, &st) < 0)
+        return ipcx__errno();
+    return (st.st_mode & 07777) == mode ? 0 : IPCX_EEXIST;
+}
+
+/* Unlinks `path` only if it still names the inode `ours` (never someone else's file). */
+static void unlink_own(const char *path, const struct stat *ours)
+{
+    int saved = errno;
+    struct stat now;
+    if (lstat(path, &now) == 0 && same_inode(&now, ours))
+        unlink(path);
+    errno = saved;
+}
+
 IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opts)
 {
     int rc = check_path(path);
@@ -78,44 +131,38 @@ IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opt
     if (mode & ~0777u)
         return IPCX_EINVAL;
 
-    /* Owner-only until the final mode is set: never more open than asked. */
+    /* Owner-only until the final mode is set: never more open than asked.
+     * mkfifo() fails if anything, a link included, is at the path. */
     if (mkfifo(path, 0600) < 0)
         return ipcx__errno();
     /*
-     * The umask may have cut bits: set the mode on the FIFO we made, through
-     * a descriptor so that no link is followed. A non-blocking O_RDONLY open
-     * never waits for a writer; a writer waiting for a reader at this very
-     * moment may get in and then see IPCX_EPIPE, which is why a FIFO should
-     * be created before its name is given to anyone. If the umask removed
-     * even the owner's read bit, the path-based call that refuses links
-     * does it instead.
+     * The umask may have cut bits: set the mode on the FIFO just made,
+     * without opening it (a reader's open would release writers waiting in
+     * a blocking open and leave them facing a FIFO with no reader). Which
+     * inode is ours is noted at once, so that neither the mode change nor
+     * the cleanup of a failure ever touches an object someone put in its
+     * place.
      */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    struct stat made, st;
+    if (lstat(path, &made) < 0)
+        return ipcx__errno(); /* removed already: nothing of ours is left */
+    if (!S_ISFIFO(made.st_mode) || made.st_uid != geteuid())
+        return IPCX_EEXIST; /* replaced already: leave their object alone */
+    int pfd = open_path(path);
+    if (pfd < 0) {
+        unlink_own(path, &made);
+        return pfd == IPCX_ELOOP ? IPCX_EEXIST : pfd; /* a link replaced it */
+    }
+    rc = 0;
+    if (fstat(pfd, &st) < 0)
         rc = ipcx__errno();
-        if (rc == IPCX_EACCES && fchmodat(AT_FDCWD, path, (mode_t)mode, AT_SYMLINK_NOFOLLOW) == 0)
-            return 0;
-        goto fail;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        rc = ipcx__errno();
-        goto fail;
-    }
-    if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
-        /* Someone replaced our FIFO in between: leave their object alone. */
-        ipcx__close(fd);
-        return IPCX_EEXIST;
-    }
-    if (fchmod(fd, (mode_t)mode) < 0) {
-        rc = ipcx__errno();
-        goto fail;
-    }
-    ipcx__close(fd);
-    return 0;
-fail:
-    ipcx__close(fd);
-    unlink(path);
+    else if (!same_inode(&st, &made))
+        rc = IPCX_EEXIST; /* replaced in between: not ours to change */
+    if (rc == 0)
+        rc = chmod_inode(pfd, path, (mode_t)mode);
+    ipcx__close(pfd);
+    if (rc < 0)
+        unlink_own(path, &made);
     return rc;
 }
 

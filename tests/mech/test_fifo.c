@@ -9,13 +9,17 @@
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -77,8 +81,77 @@ Test(fifo, create_is_exclusive_with_an_explicit_mode)
     umask(old);
     cr_assert_eq(mode_of(path) & 07777, 0600, "the default is 0600");
     cr_assert_eq(ipcx_fifo_unlink(path), 0);
+
+    /* Even a umask that leaves the owner nothing does not get in the way. */
+    old = umask(0777);
+    o.mode = 0640;
+    cr_assert_eq(ipcx_fifo_create(path, &o), 0);
+    umask(old);
+    cr_assert_eq(mode_of(path) & 07777, 0640, "mode 0%o", mode_of(path) & 07777);
+    cr_assert_eq(ipcx_fifo_unlink(path), 0);
     cr_assert_eq(access(path, F_OK), -1, "unlinked");
     cr_assert_eq(ipcx_fifo_unlink(path), IPCX_ENOENT);
+}
+
+/* The inotify events of one watch, as a mask per name (only `path`'s name is kept). */
+static uint32_t drain_events(int in, const char *name)
+{
+    uint32_t seen = 0;
+    _Alignas(struct inotify_event) char buf[4096];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *e = (struct inotify_event *)(void *)p;
+            if (e->len && strcmp(e->name, name) == 0)
+                seen |= e->mask;
+            p += sizeof *e + e->len;
+        }
+    return seen;
+}
+
+Test(fifo, create_never_opens_the_fifo)
+{
+    /* Opening the new FIFO, even for an instant, would release a writer
+     * already waiting in a blocking open() and leave it facing a FIFO with
+     * no reader. The kernel reports every open of a file in the directory. */
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, dir, IN_CREATE | IN_OPEN | IN_CLOSE | IN_ATTRIB), 0);
+    mode_t old = umask(0077);
+    struct ipcx_fifo_opts o = {.mode = 0620};
+    cr_assert_eq(ipcx_fifo_create(path, &o), 0);
+    umask(old);
+    uint32_t seen = drain_events(in, strrchr(path, '/') + 1);
+    cr_assert(seen & IN_CREATE);
+    cr_assert(seen & IN_ATTRIB, "the mode was set");
+    cr_assert_eq(seen & (IN_OPEN | IN_CLOSE), 0, "the FIFO was opened (events 0x%x)", seen);
+    cr_assert_eq(mode_of(path) & 07777, 0620);
+    close(in);
+}
+
+static int child_create_without_descriptors(void *arg)
+{
+    const char *p = arg;
+    /* Not one more descriptor: the create fails after mkfifo(). */
+    struct rlimit rl;
+    TSUP_CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    rl.rlim_cur = 64;
+    TSUP_CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+    while (dup(2) >= 0)
+        ;
+    TSUP_CHILD_CHECK(errno == EMFILE);
+    TSUP_CHILD_CHECK(ipcx_fifo_create(p, NULL) == IPCX_EMFILE);
+    struct stat st;
+    TSUP_CHILD_CHECK(lstat(p, &st) == -1 && errno == ENOENT); /* it removed its own FIFO */
+    return 0;
+}
+
+Test(fifo, a_failed_create_leaves_nothing_behind)
+{
+    pid_t pid = tsup_fork(child_create_without_descriptors, path);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    cr_assert_eq(access(path, F_OK), -1);
 }
 
 Test(fifo, unrelated_processes_talk_helper_writes)
