@@ -59,7 +59,12 @@ IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opt
  * Opens the FIFO at `path` for IPCX_FIFO_READ or IPCX_FIFO_WRITE; close
  * the handle with ipcx_fifo_close(). A symbolic link at the path is refused
  * (IPCX_ELOOP), as is anything that is not a FIFO (IPCX_EINVAL); a missing
- * path is IPCX_ENOENT (the call does not wait for it to appear).
+ * path is IPCX_ENOENT (the call does not wait for it to appear). The object
+ * is inspected without being opened (O_PATH) and then that very object is
+ * opened through /proc/self/fd, so a file or a device is never opened, even
+ * if the path is swapped meanwhile. Without /proc the path is opened again
+ * and checked to be the same FIFO: a swapped-in object is then refused,
+ * but only after being opened for an instant.
  *
  * Opening for writing waits up to `timeout_ms` for a reader: IPCX_ETIMEDOUT
  * if none came, IPCX_ENXIO at once with IPCX_NOWAIT and no reader. The

@@ -8,11 +8,10 @@
  * descriptor, and a failure unlinks the path only while it still names the
  * inode this call made.
  *
- * The path is checked with lstat() before opening and the opened descriptor
- * with fstat() after: O_NOFOLLOW refuses a link in the last component, the
- * type check refuses a regular file or a device (never opened for anything
- * but a FIFO check), and comparing device and inode catches a path swapped
- * between the two calls.
+ * Opening inspects the object itself through an O_PATH|O_NOFOLLOW
+ * descriptor (which opens nothing) and then opens that same inode through
+ * /proc/self/fd: a link, a file or a device at the path is refused without
+ * ever being opened, whatever the path does in between.
  *
  * Descriptors are opened O_NONBLOCK: that is what lets a writer's open fail
  * with ENXIO instead of blocking, and a reader's open return at once. The
@@ -48,29 +47,6 @@ static int check_path(const char *path)
         return IPCX_EINVAL;
     if (strnlen(path, PATH_MAX) >= PATH_MAX)
         return IPCX_ENAMETOOLONG;
-    return 0;
-}
-
-/* What is at `path`, without following a link: a FIFO, or the reason it is not usable. */
-static int lstat_fifo(const char *path, struct stat *st)
-{
-    if (lstat(path, st) < 0)
-        return ipcx__errno();
-    if (S_ISLNK(st->st_mode))
-        return IPCX_ELOOP;
-    if (!S_ISFIFO(st->st_mode))
-        return IPCX_EINVAL;
-    return 0;
-}
-
-/* The descriptor is the FIFO that lstat() saw. */
-static int same_fifo(int fd, const struct stat *seen)
-{
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return ipcx__errno();
-    if (!S_ISFIFO(st.st_mode) || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)
-        return IPCX_EINVAL;
     return 0;
 }
 
@@ -166,18 +142,51 @@ IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opt
     return rc;
 }
 
-static int open_writer(const char *path, const struct ipcx__deadline *d)
+/* Whether `st` is a FIFO, or the reason the object is not usable as one. */
+static int fifo_type(const struct stat *st)
+{
+    if (S_ISLNK(st->st_mode))
+        return IPCX_ELOOP;
+    return S_ISFIFO(st->st_mode) ? 0 : IPCX_EINVAL;
+}
+
+/*
+ * Opens the FIFO that `pfd` (an O_PATH descriptor, inspected as `seen`)
+ * refers to, with `flags`: through /proc/self/fd, so it is that inode and
+ * no other. Without /proc, the path is opened again (O_NOFOLLOW) and the
+ * result checked to be the same inode; a path swapped in between is then
+ * refused, but what was swapped in has been opened for an instant.
+ */
+static int open_fifo(int pfd, const struct stat *seen, const char *path, int flags)
+{
+    int fd = ipcx__pipeio_reopen(pfd, flags);
+    if (fd != IPCX_ENOENT)
+        return fd;
+    while ((fd = open(path, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (fd < 0)
+        return ipcx__errno();
+    struct stat st;
+    int rc = fstat(fd, &st) < 0 ? ipcx__errno() : 0;
+    if (rc == 0 && (!S_ISFIFO(st.st_mode) || !same_inode(&st, seen)))
+        rc = IPCX_EINVAL;
+    if (rc < 0) {
+        ipcx__close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+/* Opens for writing, retrying while there is no reader until the deadline. */
+static int open_writer(int pfd, const struct stat *seen, const char *path,
+                       const struct ipcx__deadline *d)
 {
     struct ipcx__backoff b;
     ipcx__backoff_init(&b, IPCX__BACKOFF_FIRST_NS, IPCX__BACKOFF_CAP_NS);
     for (;;) {
-        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
+        int fd = open_fifo(pfd, seen, path, O_WRONLY | O_NONBLOCK);
+        if (fd != IPCX_ENXIO)
             return fd;
-        if (errno == EINTR)
-            continue;
-        if (errno != ENXIO)
-            return ipcx__errno();
         /* No reader yet: try again a little later. */
         int rc = ipcx__backoff_sleep(&b, d);
         if (rc < 0)
@@ -201,35 +210,38 @@ IPCX_API int ipcx_fifo_open(struct ipcx_fifo **out, const char *path, unsigned d
     struct ipcx_fifo *f = calloc(1, sizeof *f);
     if (!f)
         return IPCX_ENOMEM;
-    rc = lstat_fifo(path, &seen);
-    if (rc < 0)
+    /* Inspect the object itself (O_PATH opens nothing), then open that
+     * object: nothing but a FIFO is ever opened, whatever the path does. */
+    int pfd = open_path(path);
+    if (pfd < 0) {
+        rc = pfd;
         goto fail;
-    if (direction == IPCX_FIFO_READ) {
-        while ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0 &&
-               errno == EINTR)
-            ;
-        if (fd < 0) {
-            rc = ipcx__errno();
-            goto fail;
-        }
-    } else {
-        fd = open_writer(path, &d);
-        if (fd < 0) {
-            rc = fd == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_ENXIO : fd;
-            fd = -1;
-            goto fail;
-        }
     }
-    rc = same_fifo(fd, &seen);
+    if (fstat(pfd, &seen) < 0) {
+        rc = ipcx__errno();
+        goto fail;
+    }
+    rc = fifo_type(&seen);
     if (rc < 0)
         goto fail;
+    if (direction == IPCX_FIFO_READ)
+        fd = open_fifo(pfd, &seen, path, O_RDONLY | O_NONBLOCK);
+    else
+        fd = open_writer(pfd, &seen, path, &d);
+    if (fd < 0) {
+        rc = fd == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_ENXIO : fd;
+        fd = -1;
+        goto fail;
+    }
     rc = ipcx__pipeio_init(&f->io, fd, true);
     if (rc < 0)
         goto fail;
+    ipcx__close(pfd);
     *out = f;
     return 0;
 fail:
     ipcx__close(fd);
+    ipcx__close(pfd);
     free(f);
     return rc;
 }
@@ -306,7 +318,9 @@ IPCX_API int ipcx_fifo_unlink(const char *path)
     if (rc < 0)
         return rc;
     struct stat st;
-    rc = lstat_fifo(path, &st);
+    if (lstat(path, &st) < 0)
+        return ipcx__errno();
+    rc = fifo_type(&st);
     if (rc < 0)
         return rc;
     return unlink(path) < 0 ? ipcx__errno() : 0;

@@ -64,22 +64,12 @@ void ipcx__sigpipe_restore(struct ipcx__sigpipe_guard *g, bool got_epipe)
     errno = saved;
 }
 
-/*
- * A private non-blocking description of the pipe `fd` is open on: the new
- * descriptor, or a negative code. The new description is checked to be the
- * same pipe (a process whose threads do not share one descriptor table
- * could otherwise find another file under the number).
- */
-static int reopen(int fd)
+int ipcx__pipeio_reopen(int fd, int flags)
 {
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0)
-        return ipcx__errno();
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     int nfd;
-    while ((nfd = open(path, (fl & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0 &&
-           errno == EINTR)
+    while ((nfd = open(path, flags | O_NOCTTY | O_CLOEXEC)) < 0 && errno == EINTR)
         ;
     if (nfd < 0)
         return ipcx__errno();
@@ -88,12 +78,25 @@ static int reopen(int fd)
     if (fstat(fd, &a) < 0 || fstat(nfd, &b) < 0)
         rc = ipcx__errno();
     else if (!S_ISFIFO(b.st_mode) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-        rc = IPCX_ENOENT; /* treated as "no usable /proc" */
+        rc = IPCX_ENOENT;
+    if (rc < 0) {
+        ipcx__close(nfd);
+        return rc;
+    }
+    return nfd;
+}
+
+/* A private non-blocking description of the pipe `fd` is open on. */
+static int reopen(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return ipcx__errno();
+    int nfd = ipcx__pipeio_reopen(fd, (fl & O_ACCMODE) | O_NONBLOCK);
     /* Packet mode is a flag of the writing description: carry it over.
      * open() refuses O_DIRECT on a pipe, fcntl() takes it. */
-    else if ((fl & O_DIRECT) && fcntl(nfd, F_SETFL, O_NONBLOCK | O_DIRECT) < 0)
-        rc = ipcx__errno();
-    if (rc < 0) {
+    if (nfd >= 0 && (fl & O_DIRECT) && fcntl(nfd, F_SETFL, O_NONBLOCK | O_DIRECT) < 0) {
+        int rc = ipcx__errno();
         ipcx__close(nfd);
         return rc;
     }

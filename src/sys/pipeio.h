@@ -69,6 +69,18 @@ struct ipcx__pipeio {
  */
 int ipcx__pipeio_init(struct ipcx__pipeio *io, int fd, bool fd_private);
 
+/*
+ * Opens /proc/self/fd/N for the pipe or FIFO `fd` refers to (any descriptor,
+ * O_PATH included) with `flags` (plus O_NOCTTY and O_CLOEXEC): a new open
+ * file description of that very inode, never of whatever a path names now.
+ * Returns the new descriptor, or a negative code: the open's error
+ * (IPCX_ENXIO for a FIFO opened for writing with no reader, IPCX_EACCES),
+ * or IPCX_ENOENT when /proc cannot do it (not mounted, or the number names
+ * another file, which it may in a thread with a descriptor table of its
+ * own). Checks that the result is a FIFO and the same inode as `fd`.
+ */
+int ipcx__pipeio_reopen(int fd, int flags);
+
 /* Closes both descriptors of the end. */
 void ipcx__pipeio_close(struct ipcx__pipeio *io);
 

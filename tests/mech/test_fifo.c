@@ -21,6 +21,7 @@
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <ipcx.h>
@@ -336,11 +337,83 @@ Test(fifo, a_path_that_is_not_a_fifo_is_refused)
     cr_assert_eq(stat(path, &st), 0, "the file is still there");
     cr_assert_eq(st.st_size, 4);
 
+    /* A device is refused without being opened (an open alone can act on
+     * some devices). */
+    char dev[160];
+    snprintf(dev, sizeof dev, "%s/null-device", dir);
+    cr_assert_eq(mknod(dev, S_IFCHR | 0600, makedev(1, 3)), 0);
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, dev, IN_OPEN), 0);
+    cr_assert_eq(ipcx_fifo_open(&f, dev, IPCX_FIFO_READ, IPCX_NOWAIT), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_open(&f, dev, IPCX_FIFO_WRITE, 50), IPCX_EINVAL);
+    _Alignas(struct inotify_event) char ev[512];
+    cr_assert_eq(read(in, ev, sizeof ev), -1, "the device was opened");
+    close(in);
+
     char missing[160];
     snprintf(missing, sizeof missing, "%s/missing", dir);
     cr_assert_eq(ipcx_fifo_open(&f, missing, IPCX_FIFO_READ, 100), IPCX_ENOENT);
     snprintf(missing, sizeof missing, "%s/no-dir/fifo", dir);
     cr_assert_eq(ipcx_fifo_create(missing, NULL), IPCX_ENOENT);
+}
+
+struct swapper {
+    const char *a, *b;
+    int64_t until_ms;
+};
+
+/* Swaps two names atomically, again and again, until the time is up. */
+static int child_swapper(void *arg)
+{
+    struct swapper *w = arg;
+    while (tsup_now_ms() < w->until_ms)
+        TSUP_CHILD_CHECK(renameat2(AT_FDCWD, w->a, AT_FDCWD, w->b, RENAME_EXCHANGE) == 0);
+    return 0;
+}
+
+Test(fifo, a_path_swapped_during_open_is_never_opened)
+{
+    /* The path flips between a FIFO and a regular file while it is being
+     * opened: the open either gets the FIFO or refuses, and the file is
+     * never opened, not even for an instant (the kernel reports every open
+     * of the file to the watch). */
+    char other[160];
+    snprintf(other, sizeof other, "%s/decoy", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    int fd = open(other, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, other, IN_OPEN), 0); /* follows the inode */
+
+    struct swapper w = {path, other, tsup_now_ms() + 400};
+    pid_t pid = tsup_fork(child_swapper, &w);
+    cr_assert_gt(pid, 0);
+    int got = 0, refused = 0, other_err = 0;
+    while (tsup_now_ms() < w.until_ms) {
+        struct ipcx_fifo *f;
+        int rc = ipcx_fifo_open(&f, path, IPCX_FIFO_READ, IPCX_NOWAIT);
+        if (rc == 0) {
+            struct stat st;
+            cr_assert_eq(fstat(ipcx_fifo_fd(f), &st), 0);
+            cr_assert(S_ISFIFO(st.st_mode));
+            ipcx_fifo_close(f);
+            got++;
+        } else if (rc == IPCX_EINVAL) {
+            refused++;
+        } else {
+            other_err++; /* ENOENT if it lands between two renames: none expected */
+        }
+    }
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    _Alignas(struct inotify_event) char buf[4096];
+    ssize_t n = read(in, buf, sizeof buf);
+    cr_log_info("swapped path: %d opens of the FIFO, %d refusals", got, refused);
+    cr_assert_eq(n, -1, "the regular file was opened");
+    cr_assert_eq(other_err, 0);
+    close(in);
 }
 
 static int child_writer_outlives_reader(void *arg)
