@@ -9,7 +9,10 @@
  *   type >  0                      the first message of that type;
  *   type >  0, IPCX_SYSVMSG_EXCEPT the first message of any other type;
  *   type <  0                      the first message of the lowest type
- *                                  that is <= |type|.
+ *                                  that is <= |type| (LONG_MIN, whose
+ *                                  magnitude a long cannot hold, counts as
+ *                                  -LONG_MAX, as the kernel has it: the
+ *                                  lowest type of all).
  * Messages of one type keep their order. Queues are created exclusively
  * with mode 0600 unless asked otherwise.
  *

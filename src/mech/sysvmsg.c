@@ -296,8 +296,7 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
 {
     struct ipcx__deadline d;
     if (!q || (!buf && cap > 0) || (flags & ~KNOWN_RECV_FLAGS) ||
-        ((flags & IPCX_SYSVMSG_EXCEPT) && type <= 0) || type == LONG_MIN ||
-        ipcx__deadline_init(&d, timeout_ms) < 0)
+        ((flags & IPCX_SYSVMSG_EXCEPT) && type <= 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
 
     /* No message is longer than msgmax (an int): a bigger buffer is never
