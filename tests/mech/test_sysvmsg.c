@@ -408,7 +408,7 @@ static void fill(char *p, size_t len, unsigned seed)
         p[i] = (char)(i * 31u + seed);
 }
 
-static char big_out[16384], big_in[100000];
+static char big_out[20000], big_in[100000];
 
 static int grandchild_send_12000(void *arg)
 {
