@@ -45,9 +45,13 @@ struct ipcx_fifo_opts {
  * Creates a FIFO at `path`, exclusively: fails with IPCX_EEXIST if anything
  * (a file, a FIFO, a symbolic link, even a dangling one) is already there.
  * The mode is set explicitly after creation, so the umask does not change
- * it. Does not block. Errors: IPCX_EINVAL (NULL or empty path, mode outside
- * 0777), IPCX_ENAMETOOLONG, IPCX_EEXIST, IPCX_ENOENT (no such directory),
- * IPCX_EACCES. A failed call leaves nothing of its own at the path.
+ * it, and without opening the FIFO (a writer already waiting for a reader
+ * is not released). Does not block. Errors: IPCX_EINVAL (NULL or empty
+ * path, mode outside 0777), IPCX_ENAMETOOLONG, IPCX_EEXIST (also when the
+ * new FIFO was replaced by someone else's object before its mode was set),
+ * IPCX_ENOENT (no such directory), IPCX_EACCES, IPCX_EMFILE. A failed call
+ * leaves nothing of its own at the path, and never removes or changes
+ * what someone else put there.
  */
 IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opts);
 
@@ -55,7 +59,12 @@ IPCX_API int ipcx_fifo_create(const char *path, const struct ipcx_fifo_opts *opt
  * Opens the FIFO at `path` for IPCX_FIFO_READ or IPCX_FIFO_WRITE; close
  * the handle with ipcx_fifo_close(). A symbolic link at the path is refused
  * (IPCX_ELOOP), as is anything that is not a FIFO (IPCX_EINVAL); a missing
- * path is IPCX_ENOENT (the call does not wait for it to appear).
+ * path is IPCX_ENOENT (the call does not wait for it to appear). The object
+ * is inspected without being opened (O_PATH) and then that very object is
+ * opened through /proc/self/fd, so a file or a device is never opened, even
+ * if the path is swapped meanwhile. Without /proc the path is opened again
+ * and checked to be the same FIFO: a swapped-in object is then refused,
+ * but only after being opened for an instant.
  *
  * Opening for writing waits up to `timeout_ms` for a reader: IPCX_ETIMEDOUT
  * if none came, IPCX_ENXIO at once with IPCX_NOWAIT and no reader. The
@@ -75,7 +84,8 @@ IPCX_API int ipcx_fifo_open(struct ipcx_fifo **out, const char *path, unsigned d
  * count, 0 at end of file (every writer that came has gone and the FIFO is
  * empty; a FIFO no writer has opened yet is not at end of file: the read
  * waits), IPCX_ETIMEDOUT, IPCX_EAGAIN (IPCX_NOWAIT and no data),
- * IPCX_EBADF (a handle open for writing), IPCX_EINVAL.
+ * IPCX_EBADF (a handle open for writing), IPCX_EINVAL (NULL buffer, `len`
+ * above SSIZE_MAX, bad timeout).
  */
 IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int timeout_ms);
 
@@ -83,7 +93,8 @@ IPCX_API ssize_t ipcx_fifo_read(struct ipcx_fifo *f, void *buf, size_t len, int 
  * Writes up to `len` bytes as ipcx_pipe_write(): returns once some went;
  * writes of PIPE_BUF bytes or less are atomic. IPCX_EPIPE when the readers
  * have gone (no SIGPIPE), IPCX_ETIMEDOUT, IPCX_EAGAIN (IPCX_NOWAIT),
- * IPCX_EBADF (a handle open for reading), IPCX_EINVAL.
+ * IPCX_EBADF (a handle open for reading), IPCX_EINVAL (NULL buffer, `len`
+ * above SSIZE_MAX, bad timeout).
  */
 IPCX_API ssize_t ipcx_fifo_write(struct ipcx_fifo *f, const void *buf, size_t len, int timeout_ms);
 

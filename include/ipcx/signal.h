@@ -103,9 +103,12 @@ IPCX_API int ipcx_signal_restore(const sigset_t *old);
 
 /*
  * Creates a watcher for the signals of `set`; close it with
- * ipcx_sigwatch_close(). The signals must be blocked (see above); the
- * watcher does not block them itself. Errors: IPCX_EINVAL (NULL, an empty
- * set, SIGKILL or SIGSTOP in it), IPCX_EMFILE, IPCX_ENOMEM. Not
+ * ipcx_sigwatch_close(). The signals must be blocked (see above) in every
+ * thread; the watcher does not block them itself, and refuses a set with
+ * a signal that the calling thread has not blocked (the one mask it can
+ * see; the other threads are the caller's to get right). Errors:
+ * IPCX_EINVAL (NULL, an empty set, SIGKILL or SIGSTOP in it, a signal of
+ * the set not blocked in the calling thread), IPCX_EMFILE, IPCX_ENOMEM. Not
  * thread-safe: one thread at a time reads a watcher. After fork, the
  * child's copy reads the child's own signals; it is closed by exec.
  */

@@ -9,7 +9,10 @@
  *   type >  0                      the first message of that type;
  *   type >  0, IPCX_SYSVMSG_EXCEPT the first message of any other type;
  *   type <  0                      the first message of the lowest type
- *                                  that is <= |type|.
+ *                                  that is <= |type| (LONG_MIN, whose
+ *                                  magnitude a long cannot hold, counts as
+ *                                  -LONG_MAX, as the kernel has it: the
+ *                                  lowest type of all).
  * Messages of one type keep their order. Queues are created exclusively
  * with mode 0600 unless asked otherwise.
  *
@@ -116,9 +119,13 @@ IPCX_API int ipcx_sysvmsg_id(const struct ipcx_sysvmsg *q);
  * Sends `len` bytes (0 is allowed) as one message of type `type` (> 0),
  * waiting up to `timeout_ms` for room; the bytes are copied. Returns 0.
  * Errors: IPCX_EINVAL (type <= 0, NULL msg with len > 0), IPCX_EMSGSIZE
- * (longer than msgmax, or than the queue's capacity: it could never fit),
- * IPCX_ETIMEDOUT, IPCX_EAGAIN (full and IPCX_NOWAIT), IPCX_EACCES,
- * IPCX_EIDRM (the queue was removed), IPCX_ENOMEM.
+ * (longer than msgmax, or than the queue's capacity: it could never fit;
+ * reported at once, with IPCX_FOREVER too), IPCX_ETIMEDOUT, IPCX_EAGAIN
+ * (full and IPCX_NOWAIT), IPCX_EACCES, IPCX_EIDRM (the queue was removed),
+ * IPCX_ENOMEM. The capacity check reads the queue's status when it is
+ * full; a sender without read permission on the queue cannot, and then a
+ * message longer than the capacity waits out its timeout (with
+ * IPCX_FOREVER: until the queue is removed or its capacity raised).
  */
 IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t len, long type,
                                int timeout_ms);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mech/pipe.c: anonymous pipes. Each end is a small handle around one
- * descriptor; the reads and writes with deadlines and the SIGPIPE guard
- * are the shared pipe-family code of sys/pipeio.c.
+ * mech/pipe.c: anonymous pipes. Each end is a handle around the shared
+ * pipe-family end of sys/pipeio.c: the descriptor handed out (blocking
+ * unless asked otherwise, as a program given it across exec expects) plus a
+ * private non-blocking description of the same pipe for the library's own
+ * reads and writes, so that a deadline holds even when another process
+ * reads or writes the same pipe.
  *
  * The descriptors are created close-on-exec by pipe2() itself, so no other
  * thread's fork+exec can ever inherit them by accident; ipcx_pipe_inherit()
@@ -23,20 +26,29 @@
 #include "sys/pipeio.h"
 
 struct ipcx_pipe {
-    int fd;
-    enum ipcx__pipeio_mode mode;
+    struct ipcx__pipeio io;
 };
 
 #define KNOWN_FLAGS (IPCX_PIPE_PACKET | IPCX_PIPE_NONBLOCK)
 
-static struct ipcx_pipe *end_new(int fd)
+/* A handle for the end `fd`; on failure `fd` is left open for the caller. */
+static int end_new(struct ipcx_pipe **out, int fd)
 {
     struct ipcx_pipe *p = calloc(1, sizeof *p);
-    if (p) {
-        p->fd = fd;
-        p->mode = IPCX__PIPEIO_PROBE;
+    if (!p)
+        return IPCX_ENOMEM;
+    int rc = ipcx__pipeio_init(&p->io, fd, false);
+    if (rc < 0) {
+        free(p);
+        return rc;
     }
-    return p;
+    *out = p;
+    return 0;
+}
+
+static struct ipcx__pipeio *io_of(struct ipcx_pipe *p)
+{
+    return p ? &p->io : NULL;
 }
 
 IPCX_API int ipcx_pipe_create(struct ipcx_pipe **rd, struct ipcx_pipe **wr,
@@ -64,18 +76,18 @@ IPCX_API int ipcx_pipe_create(struct ipcx_pipe **rd, struct ipcx_pipe **wr,
         rc = ipcx__errno();
         goto fail;
     }
-    r = end_new(fds[0]);
-    w = end_new(fds[1]);
-    if (!r || !w) {
-        rc = IPCX_ENOMEM;
+    rc = end_new(&r, fds[0]);
+    if (rc < 0)
         goto fail;
-    }
+    fds[0] = -1; /* the handle owns it now */
+    rc = end_new(&w, fds[1]);
+    if (rc < 0)
+        goto fail;
     *rd = r;
     *wr = w;
     return 0;
 fail:
-    free(r);
-    free(w);
+    ipcx_pipe_close(r);
     ipcx__close(fds[0]);
     ipcx__close(fds[1]);
     return rc;
@@ -95,11 +107,15 @@ IPCX_API int ipcx_pipe_adopt(struct ipcx_pipe **out, int fd)
         return ipcx__errno();
     if ((fl & O_ACCMODE) != O_RDONLY && (fl & O_ACCMODE) != O_WRONLY)
         return IPCX_EINVAL;
-    struct ipcx_pipe *p = end_new(fd);
-    if (!p)
-        return IPCX_ENOMEM;
-    int rc = ipcx__fd_set_cloexec(fd);
+    struct ipcx_pipe *p;
+    int rc = end_new(&p, fd);
+    if (rc < 0)
+        return rc;
+    rc = ipcx__fd_set_cloexec(fd);
     if (rc < 0) {
+        /* Give `fd` back untouched: close only what the handle opened. */
+        if (p->io.io_fd != fd)
+            ipcx__close(p->io.io_fd);
         free(p);
         return rc;
     }
@@ -107,75 +123,50 @@ IPCX_API int ipcx_pipe_adopt(struct ipcx_pipe **out, int fd)
     return 0;
 }
 
-/* IPCX_NOWAIT is a "would block", any other expiry a time-out. */
-static ssize_t expiry(ssize_t rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
-}
-
 IPCX_API ssize_t ipcx_pipe_read(struct ipcx_pipe *p, void *buf, size_t len, int timeout_ms)
 {
-    struct ipcx__deadline d;
-    if (!p || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
-        return IPCX_EINVAL;
-    return expiry(ipcx__pipeio_read(p->fd, &p->mode, buf, len, &d), timeout_ms);
-}
-
-static ssize_t write_common(struct ipcx_pipe *p, const void *buf, size_t len, bool all,
-                            size_t *done, int timeout_ms)
-{
-    struct ipcx__deadline d;
-    if (done)
-        *done = 0;
-    if (!p || (!buf && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
-        return IPCX_EINVAL;
-    return expiry(ipcx__pipeio_write(p->fd, &p->mode, buf, len, all, done, &d), timeout_ms);
+    return ipcx__pipeio_read_call(io_of(p), buf, len, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_pipe_write(struct ipcx_pipe *p, const void *buf, size_t len, int timeout_ms)
 {
-    return write_common(p, buf, len, false, NULL, timeout_ms);
+    return ipcx__pipeio_write_call(io_of(p), buf, len, false, NULL, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_pipe_write_all(struct ipcx_pipe *p, const void *buf, size_t len, size_t *done,
                                      int timeout_ms)
 {
-    return write_common(p, buf, len, true, done, timeout_ms);
+    return ipcx__pipeio_write_call(io_of(p), buf, len, true, done, timeout_ms);
 }
 
 IPCX_API int ipcx_pipe_get_capacity(const struct ipcx_pipe *p)
 {
-    if (!p)
-        return IPCX_EINVAL;
-    int n = fcntl(p->fd, F_GETPIPE_SZ);
-    return n < 0 ? ipcx__errno() : n;
+    return ipcx__pipeio_get_capacity(p ? &p->io : NULL);
 }
 
 IPCX_API int ipcx_pipe_set_capacity(struct ipcx_pipe *p, size_t bytes)
 {
-    if (!p || bytes == 0 || bytes > INT_MAX)
-        return IPCX_EINVAL;
-    int n = fcntl(p->fd, F_SETPIPE_SZ, (int)bytes);
-    return n < 0 ? ipcx__errno() : n;
+    return ipcx__pipeio_set_capacity(io_of(p), bytes);
 }
 
 IPCX_API int ipcx_pipe_fd(const struct ipcx_pipe *p)
 {
-    return p ? p->fd : -1;
+    return p ? p->io.fd : -1;
 }
 
 IPCX_API int ipcx_pipe_inherit(struct ipcx_pipe *p, int target_fd)
 {
     if (!p)
         return IPCX_EINVAL;
-    if (target_fd < 0 || target_fd == p->fd) {
-        int fl = fcntl(p->fd, F_GETFD);
-        if (fl < 0 || fcntl(p->fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+    int fd = p->io.fd;
+    if (target_fd < 0 || target_fd == fd) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
             return ipcx__errno();
-        return p->fd;
+        return fd;
     }
     int rc;
-    while ((rc = dup2(p->fd, target_fd)) < 0 && errno == EINTR)
+    while ((rc = dup2(fd, target_fd)) < 0 && errno == EINTR)
         ;
     return rc < 0 ? ipcx__errno() : rc;
 }
@@ -184,6 +175,6 @@ IPCX_API void ipcx_pipe_close(struct ipcx_pipe *p)
 {
     if (!p)
         return;
-    ipcx__close(p->fd);
+    ipcx__pipeio_close(&p->io);
     free(p);
 }

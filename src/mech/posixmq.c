@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -24,6 +23,7 @@
 #include "sys/err.h"
 #include "sys/fd.h"
 #include "sys/posixname.h"
+#include "sys/procfs.h"
 
 struct ipcx_posixmq {
     mqd_t mqd;
@@ -43,19 +43,6 @@ static int access_flags(unsigned access)
     }
 }
 
-/* A default from /proc/sys/fs/mqueue, or `fallback` if it cannot be read. */
-static long sysctl_long(const char *path, long fallback)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return fallback;
-    long v;
-    if (fscanf(f, "%ld", &v) != 1 || v <= 0)
-        v = fallback;
-    fclose(f);
-    return v;
-}
-
 IPCX_API int ipcx_posixmq_create(struct ipcx_posixmq **out, const char *name,
                                  const struct ipcx_posixmq_opts *opts)
 {
@@ -72,11 +59,16 @@ IPCX_API int ipcx_posixmq_create(struct ipcx_posixmq **out, const char *name,
     struct mq_attr attr = {0};
     struct mq_attr *ap = NULL;
     if (o.max_msgs || o.msg_size) {
-        /* The kernel wants both or neither: fill in the other default. */
-        attr.mq_maxmsg =
-            o.max_msgs ? o.max_msgs : sysctl_long("/proc/sys/fs/mqueue/msg_default", 10);
-        attr.mq_msgsize =
-            o.msg_size ? o.msg_size : sysctl_long("/proc/sys/fs/mqueue/msgsize_default", 8192);
+        /* The kernel wants both or neither: fill in the other one's default
+         * (where /proc cannot tell it, the kernel's built-in 10 and 8192). */
+        attr.mq_maxmsg = o.max_msgs;
+        attr.mq_msgsize = o.msg_size;
+        if (!o.max_msgs &&
+            ipcx__procfs_long("/proc/sys/fs/mqueue/msg_default", &attr.mq_maxmsg) < 0)
+            attr.mq_maxmsg = 10;
+        if (!o.msg_size &&
+            ipcx__procfs_long("/proc/sys/fs/mqueue/msgsize_default", &attr.mq_msgsize) < 0)
+            attr.mq_msgsize = 8192;
         ap = &attr;
     }
 
@@ -123,11 +115,6 @@ IPCX_API int ipcx_posixmq_open(struct ipcx_posixmq **out, const char *name, unsi
     return 0;
 }
 
-static int expiry(int rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
-}
-
 IPCX_API int ipcx_posixmq_send(struct ipcx_posixmq *q, const void *msg, size_t len, unsigned prio,
                                int timeout_ms)
 {
@@ -147,7 +134,7 @@ IPCX_API int ipcx_posixmq_send(struct ipcx_posixmq *q, const void *msg, size_t l
             return ipcx__errno();
         int r = ipcx__poll1((int)q->mqd, POLLOUT, &d);
         if (r < 0)
-            return expiry(r, timeout_ms);
+            return (int)ipcx__deadline_map(r, timeout_ms);
     }
 }
 
@@ -171,7 +158,7 @@ IPCX_API ssize_t ipcx_posixmq_recv(struct ipcx_posixmq *q, void *buf, size_t cap
             return ipcx__errno();
         int r = ipcx__poll1((int)q->mqd, POLLIN, &d);
         if (r < 0)
-            return expiry(r, timeout_ms);
+            return (int)ipcx__deadline_map(r, timeout_ms);
     }
 }
 

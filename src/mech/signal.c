@@ -123,9 +123,22 @@ IPCX_API int ipcx_sigwatch_create(struct ipcx_sigwatch **out, const sigset_t *se
         return IPCX_EINVAL;
     if (sigismember(set, SIGKILL) == 1 || sigismember(set, SIGSTOP) == 1)
         return IPCX_EINVAL;
+    /* A signal that is not blocked is delivered by its disposition (or
+     * taken by sigwait elsewhere) before the watcher could see it: a watcher
+     * for it would wait for nothing, so it is refused. Only the calling
+     * thread's mask can be checked; the other threads are the caller's. */
+    sigset_t blocked;
+    int e = pthread_sigmask(SIG_BLOCK, NULL, &blocked);
+    if (e)
+        return ipcx__err(e);
     bool any = false;
-    for (int s = 1; s <= SIGRTMAX && !any; s++)
-        any = usable_signal(s) && sigismember(set, s) == 1;
+    for (int s = 1; s <= SIGRTMAX; s++) {
+        if (!usable_signal(s) || sigismember(set, s) != 1)
+            continue;
+        if (sigismember(&blocked, s) != 1)
+            return IPCX_EINVAL;
+        any = true;
+    }
     if (!any)
         return IPCX_EINVAL;
 
@@ -151,7 +164,7 @@ IPCX_API int ipcx_sigwatch_recv(struct ipcx_sigwatch *w, struct ipcx_siginfo *in
     /* A signalfd read returns whole records or fails: never a partial one. */
     ssize_t n = ipcx__read_deadline(w->fd, &ssi, sizeof ssi, &d);
     if (n < 0)
-        return n == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : (int)n;
+        return (int)ipcx__deadline_map(n, timeout_ms);
     if (n != (ssize_t)sizeof ssi)
         return IPCX_EIO;
     info->signo = (int)ssi.ssi_signo;

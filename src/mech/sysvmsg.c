@@ -15,13 +15,22 @@
  * IPCX_FOREVER needs no deadline, so it blocks in the kernel and is woken
  * the moment a message comes.
  *
+ * IPCX_FOREVER still starts with one IPC_NOWAIT attempt: when the queue is
+ * full, the queue's capacity is checked (IPC_STAT) before blocking, since
+ * the kernel would let a message longer than the whole queue wait forever.
+ *
  * The kernel wants the type in front of the text; caller buffers do not
  * have room for it, so messages go through a bounce buffer (on the stack up
- * to 4 KiB, else on the heap, never larger than msgmax).
+ * to 4 KiB, else on the heap). msgmax bounds it: it is read from /proc once
+ * and cached, and read again only when a message exceeds the cached value
+ * (a raised limit is then noticed). When /proc cannot tell it, nothing is
+ * guessed: a send is left to the kernel to judge, and a receive starts with
+ * a buffer of at most 4 KiB and grows to the caller's full capacity if the
+ * kernel says the message is longer (E2BIG leaves the message queued).
  */
 #include <limits.h>
 #include <stdalign.h>
-#include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
@@ -32,6 +41,7 @@
 #include "sys/backoff.h"
 #include "sys/deadline.h"
 #include "sys/err.h"
+#include "sys/procfs.h"
 
 struct ipcx_sysvmsg {
     int id;
@@ -51,16 +61,38 @@ struct bounce {
     struct kmsg *m;
 };
 
-static long sysctl_long(const char *path, long fallback)
+/* The last msgmax read from /proc; 0 until read, or when unreadable. */
+static _Atomic long msgmax_seen;
+
+/* msgmax as /proc says it now, or 0 when /proc cannot tell it. */
+static long msgmax_fresh(void)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return fallback;
     long v;
-    if (fscanf(f, "%ld", &v) != 1 || v <= 0)
-        v = fallback;
-    fclose(f);
+    if (ipcx__procfs_long("/proc/sys/kernel/msgmax", &v) < 0)
+        v = 0;
+    atomic_store_explicit(&msgmax_seen, v, memory_order_relaxed);
     return v;
+}
+
+/* msgmax, read once and remembered; 0 when /proc cannot tell it. */
+static long msgmax_cached(void)
+{
+    long v = atomic_load_explicit(&msgmax_seen, memory_order_relaxed);
+    return v > 0 ? v : msgmax_fresh();
+}
+
+/*
+ * Whether `len` bytes exceed msgmax. A length the cached value refuses is
+ * checked against a fresh one, so a limit raised meanwhile is honoured; an
+ * unknown limit refuses nothing (the kernel still checks).
+ */
+static bool over_msgmax(size_t len)
+{
+    long max = msgmax_cached();
+    if (max <= 0 || len <= (size_t)max)
+        return false;
+    max = msgmax_fresh();
+    return max > 0 && len > (size_t)max;
 }
 
 /* A buffer for `text` bytes of message text; false when out of memory. */
@@ -88,11 +120,6 @@ static void bounce_put(struct bounce *b)
 static int gone_or(int e)
 {
     return e == EINVAL ? IPCX_EIDRM : ipcx__err(e);
-}
-
-static int expiry(int rc, int timeout_ms)
-{
-    return rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT ? IPCX_EAGAIN : rc;
 }
 
 IPCX_API int ipcx_sysvmsg_key(key_t *out, const char *path, int proj_id)
@@ -190,14 +217,28 @@ static bool queue_exists(int id, struct msqid_ds *ds)
     return msgctl(id, IPC_STAT, ds) == 0 || errno == EACCES;
 }
 
+/*
+ * Whether a message of `len` bytes can ever fit the queue: 0 (or when the
+ * status may not be read: then the wait is the kernel's), IPCX_EMSGSIZE when
+ * it is longer than the queue's capacity, IPCX_EIDRM when the queue is gone.
+ */
+static int can_fit(int id, size_t len)
+{
+    struct msqid_ds ds;
+    if (msgctl(id, IPC_STAT, &ds) < 0)
+        return errno == EACCES ? 0 : gone_or(errno);
+    return len > ds.msg_qbytes || ds.msg_qbytes == 0 ? IPCX_EMSGSIZE : 0;
+}
+
 IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t len, long type,
                                int timeout_ms)
 {
     struct ipcx__deadline d;
     if (!q || type <= 0 || (!msg && len > 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
-    /* Refuse what msgmax forbids before allocating room for it. */
-    if (len > STACK_TEXT && len > (size_t)sysctl_long("/proc/sys/kernel/msgmax", 8192))
+    /* Refuse what msgmax forbids before allocating room for it; msgmax is
+     * an int, so nothing longer than INT_MAX is ever accepted. */
+    if (len > INT_MAX || (len > STACK_TEXT && over_msgmax(len)))
         return IPCX_EMSGSIZE;
 
     struct bounce b;
@@ -207,21 +248,21 @@ IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t l
     if (len > 0)
         memcpy(b.m->mtext, msg, len);
 
-    bool forever = ipcx__deadline_is_forever(&d);
+    int flags = IPC_NOWAIT; /* the first attempt never blocks, even forever */
     bool checked_fit = false;
     struct ipcx__backoff bo;
     ipcx__backoff_init(&bo, IPCX__BACKOFF_FIRST_NS, IPCX__BACKOFF_CAP_NS);
     int rc;
     for (;;) {
-        if (msgsnd(q->id, b.m, len, forever ? 0 : IPC_NOWAIT) == 0) {
+        if (msgsnd(q->id, b.m, len, flags) == 0) {
             rc = 0;
             break;
         }
         if (errno == EINTR)
             continue;
-        struct msqid_ds ds;
         if (errno == EINVAL) {
             /* Too long for msgmax if the queue is still there. */
+            struct msqid_ds ds;
             rc = queue_exists(q->id, &ds) ? IPCX_EMSGSIZE : IPCX_EIDRM;
             break;
         }
@@ -232,14 +273,17 @@ IPCX_API int ipcx_sysvmsg_send(struct ipcx_sysvmsg *q, const void *msg, size_t l
         /* Full. A message longer than the whole queue would wait forever. */
         if (!checked_fit) {
             checked_fit = true;
-            if (msgctl(q->id, IPC_STAT, &ds) == 0 && len > ds.msg_qbytes) {
-                rc = IPCX_EMSGSIZE;
+            rc = can_fit(q->id, len);
+            if (rc < 0)
                 break;
-            }
+        }
+        if (ipcx__deadline_is_forever(&d)) {
+            flags = 0; /* block in the kernel: woken by room or removal */
+            continue;
         }
         rc = ipcx__backoff_sleep(&bo, &d);
         if (rc < 0) {
-            rc = expiry(rc, timeout_ms);
+            rc = (int)ipcx__deadline_map(rc, timeout_ms);
             break;
         }
     }
@@ -252,17 +296,18 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
 {
     struct ipcx__deadline d;
     if (!q || (!buf && cap > 0) || (flags & ~KNOWN_RECV_FLAGS) ||
-        ((flags & IPCX_SYSVMSG_EXCEPT) && type <= 0) || type == LONG_MIN ||
-        ipcx__deadline_init(&d, timeout_ms) < 0)
+        ((flags & IPCX_SYSVMSG_EXCEPT) && type <= 0) || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
 
-    /* No message is longer than msgmax: a bigger buffer is never needed. */
-    size_t text = cap;
-    if (text > STACK_TEXT) {
-        long max = sysctl_long("/proc/sys/kernel/msgmax", 8192);
-        if ((size_t)max < text)
-            text = (size_t)max;
-    }
+    /* No message is longer than msgmax (an int): a bigger buffer is never
+     * needed. Without a known msgmax, start small and grow on E2BIG. */
+    size_t full = cap > INT_MAX ? INT_MAX : cap;
+    size_t text = full;
+    long max = msgmax_cached();
+    if (max > 0 && text > (size_t)max)
+        text = (size_t)max;
+    else if (max <= 0 && text > STACK_TEXT)
+        text = STACK_TEXT;
     struct bounce b;
     if (!bounce_get(&b, text))
         return IPCX_ENOMEM;
@@ -270,7 +315,8 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
     int kflags = 0;
     if (flags & IPCX_SYSVMSG_EXCEPT)
         kflags |= MSG_EXCEPT;
-    if (flags & IPCX_SYSVMSG_TRUNCATE)
+    /* Truncate only at the caller's capacity, never at a smaller bounce. */
+    if ((flags & IPCX_SYSVMSG_TRUNCATE) && text == full)
         kflags |= MSG_NOERROR;
     bool forever = ipcx__deadline_is_forever(&d);
     if (!forever)
@@ -291,6 +337,17 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
         }
         if (errno == EINTR)
             continue;
+        if (errno == E2BIG && text < full) {
+            /* Longer than msgmax as last seen (or as guessed): the message
+             * stayed queued; take it with the caller's whole capacity. */
+            bounce_put(&b);
+            text = full;
+            if (!bounce_get(&b, text))
+                return IPCX_ENOMEM;
+            if (flags & IPCX_SYSVMSG_TRUNCATE)
+                kflags |= MSG_NOERROR;
+            continue;
+        }
         if (errno == E2BIG) {
             rc = IPCX_EMSGSIZE;
             break;
@@ -301,7 +358,7 @@ IPCX_API ssize_t ipcx_sysvmsg_recv(struct ipcx_sysvmsg *q, void *buf, size_t cap
         }
         int r = ipcx__backoff_sleep(&bo, &d);
         if (r < 0) {
-            rc = expiry(r, timeout_ms);
+            rc = ipcx__deadline_map(r, timeout_ms);
             break;
         }
     }

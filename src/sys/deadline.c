@@ -85,3 +85,13 @@ bool ipcx__deadline_abs_realtime(const struct ipcx__deadline *d, struct timespec
     ns_to_ts(rt > INT64_MAX - left ? INT64_MAX : rt + left, ts);
     return true;
 }
+
+int ipcx__deadline_result(int timeout_ms)
+{
+    return timeout_ms == 0 ? IPCX_EAGAIN : IPCX_ETIMEDOUT;
+}
+
+long ipcx__deadline_map(long rc, int timeout_ms)
+{
+    return rc == IPCX_ETIMEDOUT ? ipcx__deadline_result(timeout_ms) : rc;
+}

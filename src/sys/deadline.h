@@ -80,6 +80,20 @@ bool ipcx__deadline_abs_monotonic(const struct ipcx__deadline *d, struct timespe
  */
 bool ipcx__deadline_abs_realtime(const struct ipcx__deadline *d, struct timespec *ts);
 
+/*
+ * What a call reports when its wait ran out: IPCX_EAGAIN ("it would have
+ * blocked") when the caller asked for IPCX_NOWAIT, IPCX_ETIMEDOUT for any
+ * other timeout. Every blocking call of the library follows this rule.
+ */
+int ipcx__deadline_result(int timeout_ms);
+
+/*
+ * `rc` as the public call returns it: IPCX_ETIMEDOUT (the code the waits
+ * below return at the deadline) becomes ipcx__deadline_result(timeout_ms),
+ * anything else passes through.
+ */
+long ipcx__deadline_map(long rc, int timeout_ms);
+
 /* The earlier of two deadlines. */
 static inline struct ipcx__deadline ipcx__deadline_min(struct ipcx__deadline a,
                                                        struct ipcx__deadline b)

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys/pipeio.c: deadline-bounded reads and writes on pipes and FIFOs that
- * work on blocking and non-blocking descriptors alike and never let SIGPIPE
- * kill the caller.
+ * never block past the deadline, never change the file flags a program
+ * sharing the descriptor relies on, and never let SIGPIPE kill the caller.
  *
- * Why per-call non-blocking attempts: an anonymous pipe is often shared with
- * a program that knows nothing of ipcx (its stdin after exec). O_NONBLOCK
- * lives on the open file description, which that program shares, so setting
- * it would change that program's reads. RWF_NOWAIT makes one call
- * non-blocking without touching the description. Descriptors opened by
- * open() (FIFOs) do not accept RWF_NOWAIT; the library opens those with
- * O_NONBLOCK itself, and only an adopted blocking FIFO descriptor falls back
- * to "poll, then one read or one write of at most PIPE_BUF bytes".
+ * Why a private open file description: an anonymous pipe is often shared
+ * with a program that knows nothing of ipcx (its stdin after exec).
+ * O_NONBLOCK lives on the open file description, which that program shares,
+ * so setting it would change that program's reads. Readiness is no
+ * substitute: poll() says data is there, but another reader of the same
+ * pipe may take it before our read(), which then blocks on a blocking
+ * description. Opening /proc/self/fd/N gives a new open file description of
+ * the very same pipe (the kernel runs the FIFO open on the pipe's inode),
+ * with flags of its own: O_NONBLOCK there makes every call of the library
+ * non-blocking while `fd` stays as it was. Only when that reopen is
+ * impossible does the end fall back to per-call attempts (see pipeio.h).
  *
  * Why the SIGPIPE dance is safe: the SIGPIPE raised by a write to a pipe
  * with no reader is directed at the writing thread, so blocking it in that
@@ -22,6 +25,9 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -58,10 +64,102 @@ void ipcx__sigpipe_restore(struct ipcx__sigpipe_guard *g, bool got_epipe)
     errno = saved;
 }
 
+int ipcx__pipeio_reopen(int fd, int flags)
+{
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int nfd;
+    while ((nfd = open(path, flags | O_NOCTTY | O_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (nfd < 0)
+        return ipcx__errno();
+    struct stat a, b;
+    int rc = 0;
+    if (fstat(fd, &a) < 0 || fstat(nfd, &b) < 0)
+        rc = ipcx__errno();
+    else if (!S_ISFIFO(b.st_mode) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        rc = IPCX_ENOENT;
+    if (rc < 0) {
+        ipcx__close(nfd);
+        return rc;
+    }
+    return nfd;
+}
+
+/* A private non-blocking description of the pipe `fd` is open on. */
+static int reopen(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return ipcx__errno();
+    int nfd = ipcx__pipeio_reopen(fd, (fl & O_ACCMODE) | O_NONBLOCK);
+    /* Packet mode is a flag of the writing description: carry it over.
+     * open() refuses O_DIRECT on a pipe, fcntl() takes it. */
+    if (nfd >= 0 && (fl & O_DIRECT) && fcntl(nfd, F_SETFL, O_NONBLOCK | O_DIRECT) < 0) {
+        int rc = ipcx__errno();
+        ipcx__close(nfd);
+        return rc;
+    }
+    return nfd;
+}
+
+/* Errors that say the system is short of something: reported, not worked around. */
+static bool resource_error(int rc)
+{
+    return rc == IPCX_EMFILE || rc == IPCX_ENFILE || rc == IPCX_ENOMEM;
+}
+
 /*
- * One attempt that must not block: the count, IPCX_EAGAIN, or another
- * negative code. `ready` says the descriptor was just reported ready, which
- * is what allows a plain call on a blocking descriptor.
+ * Gets the end a private description if it has none yet. Returns 0 (it has
+ * one, or it is in fallback), IPCX_ENXIO (a FIFO write end with no reader:
+ * try again later), or a resource error.
+ */
+static int ensure_private(struct ipcx__pipeio *io)
+{
+    if (io->io_fd >= 0 || io->fallback)
+        return 0;
+    int nfd = reopen(io->fd);
+    if (nfd >= 0) {
+        io->io_fd = nfd;
+        return 0;
+    }
+    if (nfd == IPCX_ENXIO || resource_error(nfd))
+        return nfd;
+    io->fallback = true; /* no /proc, or the pipe's inode is not ours to open */
+    return 0;
+}
+
+int ipcx__pipeio_init(struct ipcx__pipeio *io, int fd, bool fd_private)
+{
+    io->fd = fd;
+    io->io_fd = fd_private ? fd : -1;
+    io->fallback = false;
+    io->mode = IPCX__PIPEIO_PROBE;
+    int rc = ensure_private(io);
+    return rc == IPCX_ENXIO ? 0 : rc;
+}
+
+void ipcx__pipeio_close(struct ipcx__pipeio *io)
+{
+    if (io->io_fd != io->fd)
+        ipcx__close(io->io_fd);
+    ipcx__close(io->fd);
+    io->fd = io->io_fd = -1;
+}
+
+int ipcx__pipeio_begin(const struct ipcx__pipeio *io, const void *buf, size_t len, int timeout_ms,
+                       struct ipcx__deadline *d)
+{
+    if (!io || (!buf && len > 0) || len > SSIZE_MAX || ipcx__deadline_init(d, timeout_ms) < 0)
+        return IPCX_EINVAL;
+    return 0;
+}
+
+/*
+ * Fallback: one attempt on the shared descriptor that must not block: the
+ * count, IPCX_EAGAIN, or another negative code. `ready` says the descriptor
+ * was just reported ready, which is what allows a plain call on a blocking
+ * descriptor (and what another process can still invalidate).
  */
 static ssize_t attempt(int fd, enum ipcx__pipeio_mode *mode, bool wr, void *buf, size_t len,
                        bool ready)
@@ -99,23 +197,40 @@ static ssize_t attempt(int fd, enum ipcx__pipeio_mode *mode, bool wr, void *buf,
     }
 }
 
-ssize_t ipcx__pipeio_read(int fd, enum ipcx__pipeio_mode *mode, void *buf, size_t len,
+/* One attempt that does not block: on the private description, or the fallback's. */
+static ssize_t try_io(struct ipcx__pipeio *io, bool wr, void *buf, size_t len, bool ready)
+{
+    if (io->fallback)
+        return attempt(io->fd, &io->mode, wr, buf, len, ready);
+    for (;;) {
+        ssize_t n = wr ? write(io->io_fd, buf, len) : read(io->io_fd, buf, len);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return ipcx__errno();
+    }
+}
+
+ssize_t ipcx__pipeio_read(struct ipcx__pipeio *io, void *buf, size_t len,
                           const struct ipcx__deadline *d)
 {
+    int rc = ensure_private(io);
+    if (rc < 0)
+        return rc;
     bool ready = false;
     for (;;) {
-        ssize_t n = attempt(fd, mode, false, buf, len, ready);
+        ssize_t n = try_io(io, false, buf, len, ready);
         if (n != IPCX_EAGAIN)
             return n;
-        int r = ipcx__poll1(fd, POLLIN, d);
+        int r = ipcx__poll1(io->fallback ? io->fd : io->io_fd, POLLIN, d);
         if (r < 0)
             return r;
         ready = true;
     }
 }
 
-ssize_t ipcx__pipeio_write(int fd, enum ipcx__pipeio_mode *mode, const void *buf, size_t len,
-                           bool all, size_t *done, const struct ipcx__deadline *d)
+ssize_t ipcx__pipeio_write(struct ipcx__pipeio *io, const void *buf, size_t len, bool all,
+                           size_t *done, const struct ipcx__deadline *d)
 {
     char *p = (char *)buf;
     size_t sent = 0;
@@ -123,10 +238,18 @@ ssize_t ipcx__pipeio_write(int fd, enum ipcx__pipeio_mode *mode, const void *buf
     bool ready = false;
     struct ipcx__sigpipe_guard guard;
 
+    if (len > 0) {
+        /* A FIFO write end that had no reader when it was set up. */
+        rc = ensure_private(io);
+        if (rc == IPCX_ENXIO)
+            rc = IPCX_EPIPE; /* still none: what a write would say */
+        if (rc < 0)
+            len = 0;
+    }
     if (len > 0)
         ipcx__sigpipe_block(&guard);
     while (sent < len) {
-        ssize_t n = attempt(fd, mode, true, p + sent, len - sent, ready);
+        ssize_t n = try_io(io, true, p + sent, len - sent, ready);
         ready = false;
         if (n > 0) {
             sent += (size_t)n;
@@ -138,7 +261,7 @@ ssize_t ipcx__pipeio_write(int fd, enum ipcx__pipeio_mode *mode, const void *buf
             rc = n;
             break;
         }
-        int r = ipcx__poll1(fd, POLLOUT, d);
+        int r = ipcx__poll1(io->fallback ? io->fd : io->io_fd, POLLOUT, d);
         if (r < 0) {
             rc = r;
             break;
@@ -150,4 +273,41 @@ ssize_t ipcx__pipeio_write(int fd, enum ipcx__pipeio_mode *mode, const void *buf
     if (done)
         *done = sent;
     return rc < 0 ? rc : (ssize_t)sent;
+}
+
+ssize_t ipcx__pipeio_read_call(struct ipcx__pipeio *io, void *buf, size_t len, int timeout_ms)
+{
+    struct ipcx__deadline d;
+    int rc = ipcx__pipeio_begin(io, buf, len, timeout_ms, &d);
+    if (rc < 0)
+        return rc;
+    return ipcx__deadline_map(ipcx__pipeio_read(io, buf, len, &d), timeout_ms);
+}
+
+ssize_t ipcx__pipeio_write_call(struct ipcx__pipeio *io, const void *buf, size_t len, bool all,
+                                size_t *done, int timeout_ms)
+{
+    struct ipcx__deadline d;
+    if (done)
+        *done = 0;
+    int rc = ipcx__pipeio_begin(io, buf, len, timeout_ms, &d);
+    if (rc < 0)
+        return rc;
+    return ipcx__deadline_map(ipcx__pipeio_write(io, buf, len, all, done, &d), timeout_ms);
+}
+
+int ipcx__pipeio_get_capacity(const struct ipcx__pipeio *io)
+{
+    if (!io)
+        return IPCX_EINVAL;
+    int n = fcntl(io->fd, F_GETPIPE_SZ);
+    return n < 0 ? ipcx__errno() : n;
+}
+
+int ipcx__pipeio_set_capacity(struct ipcx__pipeio *io, size_t bytes)
+{
+    if (!io || bytes == 0 || bytes > INT_MAX)
+        return IPCX_EINVAL;
+    int n = fcntl(io->fd, F_SETPIPE_SZ, (int)bytes);
+    return n < 0 ? ipcx__errno() : n;
 }

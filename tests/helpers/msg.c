@@ -5,6 +5,8 @@
  * talking to the test through one mechanism; it exits 0 when everything it
  * checked held, 1 on a usage error, and 10 or more at the first failed step.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,11 +15,25 @@
 
 #include "helper.h"
 
-/* pipe_write_fd FD TEXT: adopts the inherited pipe end FD and writes TEXT. */
+/*
+ * pipe_write_fd FD TEXT [CLOSED]: first checks that none of the descriptor
+ * numbers in the comma-separated list CLOSED is open in this program (they
+ * were close-on-exec in the parent), then adopts the inherited pipe end FD
+ * and writes TEXT.
+ */
 TSUP_HELPER(pipe_write_fd)
 {
-    if (argc != 3)
+    if (argc != 3 && argc != 4)
         return 1;
+    for (const char *p = argc == 4 ? argv[3] : ""; *p;) {
+        char *end;
+        long fd = strtol(p, &end, 10);
+        if (end == p)
+            return 1;
+        if (fcntl((int)fd, F_GETFD) >= 0 || errno != EBADF)
+            return 13;
+        p = *end == ',' ? end + 1 : end;
+    }
     struct ipcx_pipe *p;
     if (ipcx_pipe_adopt(&p, atoi(argv[1])) != 0)
         return 10;
@@ -192,5 +208,33 @@ TSUP_HELPER(sysv_key_echo)
     if (ipcx_sysvmsg_send(q, buf, (size_t)n, 2, 5000) != 0)
         return 12;
     ipcx_sysvmsg_close(q);
+    return 0;
+}
+
+/* The byte at offset i of every message sysv_send_long sends. */
+static char sysv_byte(size_t i)
+{
+    return (char)('a' + i % 26);
+}
+
+/* sysv_send_long ID TYPE LEN: sends one message of LEN patterned bytes ('a' to 'z' over and over).
+ */
+TSUP_HELPER(sysv_send_long)
+{
+    if (argc != 4)
+        return 1;
+    size_t len = (size_t)atol(argv[3]);
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return 10;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = sysv_byte(i);
+    struct ipcx_sysvmsg *q;
+    if (ipcx_sysvmsg_open_id(&q, atoi(argv[1])) != 0)
+        return 11;
+    if (ipcx_sysvmsg_send(q, buf, len, atol(argv[2]), 5000) != 0)
+        return 12;
+    ipcx_sysvmsg_close(q);
+    free(buf);
     return 0;
 }

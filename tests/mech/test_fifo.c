@@ -2,28 +2,37 @@
 /*
  * test_fifo.c: FIFOs between unrelated processes (fork + exec of the test
  * helper) in both directions; exclusive creation with an explicit mode
- * whatever the umask; an open with no peer that times out; a reader that
- * waits for its first writer instead of seeing end of file; a planted
- * symbolic link or a non-FIFO at the path refused by every call; IPCX_EPIPE
- * instead of SIGPIPE; bad arguments and leaks.
+ * whatever the umask, without ever opening the FIFO, and a failed create
+ * that leaves nothing behind; an open with no peer that times out; a
+ * reader that waits for its first writer instead of seeing end of file; a
+ * planted symbolic link or a non-FIFO at the path refused by every call,
+ * a device or a file swapped in never opened; IPCX_EPIPE instead of
+ * SIGPIPE; bad arguments and leaks.
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <ipcx.h>
 
 #include "tsup.h"
 
-#define LATE_MS 250
+/* A timeout may end this late on a loaded 2-core VM under sanitizers, never
+ * earlier: the never-early checks are the strict ones. */
+#define LATE_MS 1000
 
 static char dir[64];
 static char path[128];
@@ -77,8 +86,77 @@ Test(fifo, create_is_exclusive_with_an_explicit_mode)
     umask(old);
     cr_assert_eq(mode_of(path) & 07777, 0600, "the default is 0600");
     cr_assert_eq(ipcx_fifo_unlink(path), 0);
+
+    /* Even a umask that leaves the owner nothing does not get in the way. */
+    old = umask(0777);
+    o.mode = 0640;
+    cr_assert_eq(ipcx_fifo_create(path, &o), 0);
+    umask(old);
+    cr_assert_eq(mode_of(path) & 07777, 0640, "mode 0%o", mode_of(path) & 07777);
+    cr_assert_eq(ipcx_fifo_unlink(path), 0);
     cr_assert_eq(access(path, F_OK), -1, "unlinked");
     cr_assert_eq(ipcx_fifo_unlink(path), IPCX_ENOENT);
+}
+
+/* The inotify events of one watch, as a mask per name (only `path`'s name is kept). */
+static uint32_t drain_events(int in, const char *name)
+{
+    uint32_t seen = 0;
+    _Alignas(struct inotify_event) char buf[4096];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *e = (struct inotify_event *)(void *)p;
+            if (e->len && strcmp(e->name, name) == 0)
+                seen |= e->mask;
+            p += sizeof *e + e->len;
+        }
+    return seen;
+}
+
+Test(fifo, create_never_opens_the_fifo)
+{
+    /* Opening the new FIFO, even for an instant, would release a writer
+     * already waiting in a blocking open() and leave it facing a FIFO with
+     * no reader. The kernel reports every open of a file in the directory. */
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, dir, IN_CREATE | IN_OPEN | IN_CLOSE | IN_ATTRIB), 0);
+    mode_t old = umask(0077);
+    struct ipcx_fifo_opts o = {.mode = 0620};
+    cr_assert_eq(ipcx_fifo_create(path, &o), 0);
+    umask(old);
+    uint32_t seen = drain_events(in, strrchr(path, '/') + 1);
+    cr_assert(seen & IN_CREATE);
+    cr_assert(seen & IN_ATTRIB, "the mode was set");
+    cr_assert_eq(seen & (IN_OPEN | IN_CLOSE), 0, "the FIFO was opened (events 0x%x)", seen);
+    cr_assert_eq(mode_of(path) & 07777, 0620);
+    close(in);
+}
+
+static int child_create_without_descriptors(void *arg)
+{
+    const char *p = arg;
+    /* Not one more descriptor: the create fails after mkfifo(). */
+    struct rlimit rl;
+    TSUP_CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    rl.rlim_cur = 64;
+    TSUP_CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+    while (dup(2) >= 0)
+        ;
+    TSUP_CHILD_CHECK(errno == EMFILE);
+    TSUP_CHILD_CHECK(ipcx_fifo_create(p, NULL) == IPCX_EMFILE);
+    struct stat st;
+    TSUP_CHILD_CHECK(lstat(p, &st) == -1 && errno == ENOENT); /* it removed its own FIFO */
+    return 0;
+}
+
+Test(fifo, a_failed_create_leaves_nothing_behind)
+{
+    pid_t pid = tsup_fork(child_create_without_descriptors, path);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    cr_assert_eq(access(path, F_OK), -1);
 }
 
 Test(fifo, unrelated_processes_talk_helper_writes)
@@ -263,11 +341,83 @@ Test(fifo, a_path_that_is_not_a_fifo_is_refused)
     cr_assert_eq(stat(path, &st), 0, "the file is still there");
     cr_assert_eq(st.st_size, 4);
 
+    /* A device is refused without being opened (an open alone can act on
+     * some devices). */
+    char dev[160];
+    snprintf(dev, sizeof dev, "%s/null-device", dir);
+    cr_assert_eq(mknod(dev, S_IFCHR | 0600, makedev(1, 3)), 0);
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, dev, IN_OPEN), 0);
+    cr_assert_eq(ipcx_fifo_open(&f, dev, IPCX_FIFO_READ, IPCX_NOWAIT), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_open(&f, dev, IPCX_FIFO_WRITE, 50), IPCX_EINVAL);
+    _Alignas(struct inotify_event) char ev[512];
+    cr_assert_eq(read(in, ev, sizeof ev), -1, "the device was opened");
+    close(in);
+
     char missing[160];
     snprintf(missing, sizeof missing, "%s/missing", dir);
     cr_assert_eq(ipcx_fifo_open(&f, missing, IPCX_FIFO_READ, 100), IPCX_ENOENT);
     snprintf(missing, sizeof missing, "%s/no-dir/fifo", dir);
     cr_assert_eq(ipcx_fifo_create(missing, NULL), IPCX_ENOENT);
+}
+
+struct swapper {
+    const char *a, *b;
+    int64_t until_ms;
+};
+
+/* Swaps two names atomically, again and again, until the time is up. */
+static int child_swapper(void *arg)
+{
+    struct swapper *w = arg;
+    while (tsup_now_ms() < w->until_ms)
+        TSUP_CHILD_CHECK(renameat2(AT_FDCWD, w->a, AT_FDCWD, w->b, RENAME_EXCHANGE) == 0);
+    return 0;
+}
+
+Test(fifo, a_path_swapped_during_open_is_never_opened)
+{
+    /* The path flips between a FIFO and a regular file while it is being
+     * opened: the open either gets the FIFO or refuses, and the file is
+     * never opened, not even for an instant (the kernel reports every open
+     * of the file to the watch). */
+    char other[160];
+    snprintf(other, sizeof other, "%s/decoy", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    int fd = open(other, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, other, IN_OPEN), 0); /* follows the inode */
+
+    struct swapper w = {path, other, tsup_now_ms() + 400};
+    pid_t pid = tsup_fork(child_swapper, &w);
+    cr_assert_gt(pid, 0);
+    int got = 0, refused = 0, other_err = 0;
+    while (tsup_now_ms() < w.until_ms) {
+        struct ipcx_fifo *f;
+        int rc = ipcx_fifo_open(&f, path, IPCX_FIFO_READ, IPCX_NOWAIT);
+        if (rc == 0) {
+            struct stat st;
+            cr_assert_eq(fstat(ipcx_fifo_fd(f), &st), 0);
+            cr_assert(S_ISFIFO(st.st_mode));
+            ipcx_fifo_close(f);
+            got++;
+        } else if (rc == IPCX_EINVAL) {
+            refused++;
+        } else {
+            other_err++; /* ENOENT if it lands between two renames: none expected */
+        }
+    }
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    _Alignas(struct inotify_event) char buf[4096];
+    ssize_t n = read(in, buf, sizeof buf);
+    cr_log_info("swapped path: %d opens of the FIFO, %d refusals", got, refused);
+    cr_assert_eq(n, -1, "the regular file was opened");
+    cr_assert_eq(other_err, 0);
+    close(in);
 }
 
 static int child_writer_outlives_reader(void *arg)
@@ -313,6 +463,10 @@ Test(fifo, capacity_and_handle_checks)
     cr_assert_eq(ipcx_fifo_write(w, buf, 1, IPCX_NOWAIT), IPCX_EAGAIN);
     cr_assert_eq(ipcx_fifo_read(w, buf, 1, 0), IPCX_EBADF, "reading a write handle");
     cr_assert_eq(ipcx_fifo_write(r, buf, 1, 0), IPCX_EBADF, "writing a read handle");
+    cr_assert_eq(ipcx_fifo_read(r, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_write(w, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    cr_assert_eq(ipcx_fifo_write_all(w, buf, SIZE_MAX, &done, 0), IPCX_EINVAL);
+    cr_assert_eq(done, 0);
     cr_assert_eq(ipcx_fifo_read(r, buf, sizeof buf, 0), 8192);
     ipcx_fifo_close(r);
     ipcx_fifo_close(w);

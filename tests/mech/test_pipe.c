@@ -2,13 +2,18 @@
 /*
  * test_pipe.c: anonymous pipes across real processes: round trips with a
  * forked child and with an exec'ed program (which sees a blocking
- * descriptor), end of file when the last writer goes, records of up to
- * PIPE_BUF bytes from several writer processes that never interleave,
- * IPCX_EPIPE instead of death by SIGPIPE, timeouts, write-all progress,
- * capacity, packet mode, adopted descriptors, bad arguments and leaks.
+ * descriptor and none of the pipe's other descriptors), end of file when
+ * the last writer goes, records of up to PIPE_BUF bytes from several
+ * writer processes that never interleave, IPCX_EPIPE instead of death by
+ * SIGPIPE, timeouts (also for a reader that loses every race for the data
+ * to another process), write-all progress, capacity, packet mode, adopted
+ * descriptors (which stay blocking), the fallback where the pipe cannot be
+ * reopened, bad arguments and leaks.
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -17,13 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <ipcx.h>
 
 #include "tsup.h"
 
-/* A timeout may end this late on a loaded 2-core VM, never earlier. */
-#define LATE_MS 250
+/* A timeout may end this late on a loaded 2-core VM under sanitizers, never
+ * earlier: the never-early checks are the strict ones. */
+#define LATE_MS 1000
 
 static void make_pipe(struct ipcx_pipe **rd, struct ipcx_pipe **wr, unsigned flags)
 {
@@ -304,7 +311,49 @@ struct exec_arg {
     int target; /* -1: keep the descriptor number */
     const char *mode;
     const char *text;
+    char closed[256]; /* descriptor numbers the new program must not have */
 };
+
+#define MAX_FD 1024
+
+/* Marks in `open` every descriptor number this process has open now. */
+static void open_fds(bool open[MAX_FD])
+{
+    memset(open, 0, MAX_FD * sizeof open[0]);
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd >= 0 && fd < MAX_FD && fd != dirfd(d))
+            open[fd] = true;
+    }
+    closedir(d);
+}
+
+/*
+ * Makes a pipe for an exec test and lists in x->closed every descriptor
+ * the pipe's two handles hold (their own and their private ones), except
+ * `keep`'s own: nothing but the inherited end may reach the new program.
+ */
+static void make_exec_pipe(struct exec_arg *x)
+{
+    bool before[MAX_FD], after[MAX_FD];
+    open_fds(before);
+    make_pipe(&x->e.rd, &x->e.wr, 0);
+    open_fds(after);
+    int keep = ipcx_pipe_fd(x->target == 0 ? x->e.rd : x->e.wr);
+    size_t len = 0;
+    int count = 0;
+    x->closed[0] = '\0';
+    for (int fd = 0; fd < MAX_FD; fd++)
+        if (after[fd] && !before[fd] && fd != keep) {
+            len += (size_t)snprintf(x->closed + len, sizeof x->closed - len, "%s%d", len ? "," : "",
+                                    fd);
+            count++;
+        }
+    cr_assert_eq(count, 3, "a pipe is four descriptors: two per end");
+}
 
 static int child_exec_with_end(void *arg)
 {
@@ -319,32 +368,33 @@ static int child_exec_with_end(void *arg)
     if (x->target == 0)
         execl(path, path, x->mode, x->text, (char *)NULL);
     else
-        execl(path, path, x->mode, fdstr, x->text, (char *)NULL);
+        execl(path, path, x->mode, fdstr, x->text, x->closed, (char *)NULL);
     return 21;
 }
 
 Test(pipe, exec_child_writes_through_inherited_end)
 {
     struct exec_arg x = {.target = -1, .mode = "pipe_write_fd", .text = "hello across exec"};
-    make_pipe(&x.e.rd, &x.e.wr, 0);
+    make_exec_pipe(&x);
     pid_t pid = tsup_fork(child_exec_with_end, &x);
     cr_assert_gt(pid, 0);
     ipcx_pipe_close(x.e.wr);
-    /* The exec'ed child also inherited nothing else: the read end was
-     * close-on-exec, so end of file comes as soon as it exits. */
+    /* The helper checks that none of the other descriptors of the pipe
+     * (the read end, the private descriptions) is open in it: they were
+     * all close-on-exec. It then writes through the inherited end. */
     char buf[64];
     size_t len = strlen(x.text);
     read_exact(x.e.rd, buf, len);
     cr_assert_eq(memcmp(buf, x.text, len), 0);
     cr_assert_eq(ipcx_pipe_read(x.e.rd, buf, sizeof buf, 5000), 0);
-    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0, "13: a descriptor of the pipe reached the program");
     ipcx_pipe_close(x.e.rd);
 }
 
 Test(pipe, exec_child_reads_a_blocking_stdin)
 {
     struct exec_arg x = {.target = 0, .mode = "stdin_expect", .text = "plain read() works"};
-    make_pipe(&x.e.rd, &x.e.wr, 0);
+    make_exec_pipe(&x);
     cr_assert_eq(fcntl(ipcx_pipe_fd(x.e.rd), F_GETFL) & O_NONBLOCK, 0, "blocking by default");
     pid_t pid = tsup_fork(child_exec_with_end, &x);
     cr_assert_gt(pid, 0);
@@ -463,8 +513,8 @@ Test(pipe, nonblock_flag_and_close_on_exec)
 
 Test(pipe, adopted_blocking_fifo_descriptors_keep_deadlines)
 {
-    /* open() descriptors refuse per-call non-blocking I/O: this exercises
-     * the "wait for readiness, then one call" path on blocking descriptors. */
+    /* The descriptors stay blocking for whoever else holds them; the
+     * handles read and write through descriptions of their own. */
     char dir[] = "/tmp/ipcx-pipe-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     char path[128];
@@ -475,10 +525,13 @@ Test(pipe, adopted_blocking_fifo_descriptors_keep_deadlines)
     int w = open(path, O_WRONLY);
     cr_assert_geq(w, 0);
     cr_assert_eq(fcntl(r, F_SETFL, O_RDONLY), 0); /* blocking again */
+    int base = tsup_fd_count();
     struct ipcx_pipe *rd, *wr;
     cr_assert_eq(ipcx_pipe_adopt(&rd, r), 0);
     cr_assert_eq(ipcx_pipe_adopt(&wr, w), 0);
     cr_assert(fcntl(w, F_GETFD) & FD_CLOEXEC, "adopt sets close-on-exec");
+    cr_assert_eq(tsup_fd_count(), base + 2, "one private description per end");
+    cr_assert_eq(ipcx_pipe_fd(rd), r, "the handle hands out the adopted descriptor");
 
     char buf[PIPE_BUF];
     int64_t t0 = tsup_now_ms();
@@ -497,9 +550,230 @@ Test(pipe, adopted_blocking_fifo_descriptors_keep_deadlines)
     cr_assert_eq(done, (size_t)cap);
     cr_assert_eq(ipcx_pipe_write(wr, big, 1, IPCX_NOWAIT), IPCX_EAGAIN);
     free(big);
+    cr_assert_eq(fcntl(r, F_GETFL) & O_NONBLOCK, 0, "the shared descriptors stay blocking");
+    cr_assert_eq(fcntl(w, F_GETFL) & O_NONBLOCK, 0);
 
     ipcx_pipe_close(rd);
     ipcx_pipe_close(wr);
+    cr_assert_eq(tsup_fd_count(), base - 2, "close closes both descriptors of each end");
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(pipe, adopted_fifo_write_end_without_a_reader_gets_one_later)
+{
+    char dir[] = "/tmp/ipcx-pipe-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/f", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    int r = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert_geq(r, 0);
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    cr_assert_geq(w, 0);
+    close(r); /* the reader has gone */
+
+    struct ipcx_pipe *wr;
+    cr_assert_eq(ipcx_pipe_adopt(&wr, w), 0, "a writer with no reader is still a writer");
+    cr_assert_eq(ipcx_pipe_write(wr, "x", 1, 100), IPCX_EPIPE);
+    size_t done = 7;
+    cr_assert_eq(ipcx_pipe_write_all(wr, "xy", 2, &done, 100), IPCX_EPIPE);
+    cr_assert_eq(done, 0);
+
+    /* A new reader arrives: the same handle writes to it. */
+    r = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert_geq(r, 0);
+    cr_assert_eq(ipcx_pipe_write(wr, "late", 4, 1000), 4);
+    char buf[8];
+    cr_assert_eq(read(r, buf, sizeof buf), 4);
+    cr_assert_eq(memcmp(buf, "late", 4), 0);
+    ipcx_pipe_close(wr);
+    close(r);
+    unlink(path);
+    rmdir(dir);
+}
+
+static int child_end_that_cannot_be_reopened(void *arg)
+{
+    int *raw = arg; /* a pipe made by root: its inode is root's, mode 0600 */
+    TSUP_CHILD_CHECK(setgid(65534) == 0 && setuid(65534) == 0);
+    int base = tsup_fd_count();
+    struct ipcx_pipe *rd, *wr;
+    TSUP_CHILD_CHECK(ipcx_pipe_adopt(&rd, raw[0]) == 0);
+    TSUP_CHILD_CHECK(ipcx_pipe_adopt(&wr, raw[1]) == 0);
+    TSUP_CHILD_CHECK(tsup_fd_count() == base); /* no private description: the fallback */
+
+    char buf[PIPE_BUF];
+    int64_t t0 = tsup_now_ms();
+    TSUP_CHILD_CHECK(ipcx_pipe_read(rd, buf, sizeof buf, 60) == IPCX_ETIMEDOUT);
+    int64_t took = tsup_now_ms() - t0;
+    TSUP_CHILD_CHECK(took >= 60 && took <= 60 + LATE_MS);
+    TSUP_CHILD_CHECK(ipcx_pipe_write(wr, "fallback", 8, 1000) == 8);
+    TSUP_CHILD_CHECK(ipcx_pipe_read(rd, buf, sizeof buf, 1000) == 8);
+    TSUP_CHILD_CHECK(memcmp(buf, "fallback", 8) == 0);
+    int cap = ipcx_pipe_get_capacity(wr);
+    TSUP_CHILD_CHECK(cap > 0);
+    char *big = calloc(1, (size_t)cap * 2);
+    TSUP_CHILD_CHECK(big != NULL);
+    size_t done = 0;
+    TSUP_CHILD_CHECK(ipcx_pipe_write_all(wr, big, (size_t)cap * 2, &done, 60) == IPCX_ETIMEDOUT);
+    TSUP_CHILD_CHECK(done == (size_t)cap);
+    free(big);
+    TSUP_CHILD_CHECK((fcntl(raw[0], F_GETFL) & O_NONBLOCK) == 0);
+    ipcx_pipe_close(rd);
+    signal(SIGPIPE, SIG_DFL);
+    TSUP_CHILD_CHECK(ipcx_pipe_write(wr, "x", 1, 100) == IPCX_EPIPE);
+    ipcx_pipe_close(wr);
+    TSUP_CHILD_CHECK(tsup_fd_count() == base - 2);
+    return 0;
+}
+
+Test(pipe, an_end_that_cannot_be_reopened_falls_back_and_keeps_deadlines)
+{
+    int raw[2];
+    cr_assert_eq(pipe2(raw, O_CLOEXEC), 0);
+    pid_t pid = tsup_fork(child_end_that_cannot_be_reopened, raw);
+    cr_assert_gt(pid, 0);
+    close(raw[0]);
+    close(raw[1]);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+}
+
+/* ---- competing readers ---- */
+
+#define RACE_ROUNDS     40
+#define RACE_TIMEOUT_MS 100
+
+/*
+ * A program that knows nothing of ipcx: plain blocking read() calls on the
+ * shared descriptor until end of file. Sleeping in the kernel's read, it is
+ * woken together with any poller when a byte arrives, and often wins it.
+ */
+struct plain_drainer {
+    int fd;       /* the contested read end, blocking */
+    int close_fd; /* the write end, which only the test process keeps */
+};
+
+static int child_plain_drainer(void *arg)
+{
+    struct plain_drainer *p = arg;
+    close(p->close_fd);
+    char c;
+    for (;;) {
+        ssize_t n = read(p->fd, &c, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return 10;
+    }
+}
+
+struct timed_reader {
+    struct ipcx_pipe *contested;
+    struct ipcx_pipe *report; /* write end: one byte per read, 'D' or 'T' */
+    int close_fd;             /* the write end, which only the test process keeps */
+};
+
+/*
+ * Reads one byte at a time with a deadline; every read must end with the
+ * byte or with IPCX_ETIMEDOUT, never earlier than its deadline and never
+ * much later, whoever took the byte it was woken for.
+ */
+static int child_timed_reader(void *arg)
+{
+    struct timed_reader *t = arg;
+    close(t->close_fd);
+    for (;;) {
+        char c;
+        int64_t t0 = tsup_now_ms();
+        ssize_t n = ipcx_pipe_read(t->contested, &c, 1, RACE_TIMEOUT_MS);
+        int64_t took = tsup_now_ms() - t0;
+        if (n == 0)
+            return 0;
+        TSUP_CHILD_CHECK(n == 1 || n == IPCX_ETIMEDOUT);
+        if (n == IPCX_ETIMEDOUT)
+            TSUP_CHILD_CHECK(took >= RACE_TIMEOUT_MS && took <= RACE_TIMEOUT_MS + LATE_MS);
+        char r = n == 1 ? 'D' : 'T';
+        TSUP_CHILD_CHECK(ipcx_pipe_write(t->report, &r, 1, 1000) == 1);
+    }
+}
+
+/*
+ * One byte per round into a pipe that two other processes read: a plain
+ * blocking reader and a reader with a deadline. When the plain reader
+ * takes the byte, the timed reader, woken for nothing, must still return
+ * at its deadline. `rd` is the contested read end (its descriptor is
+ * blocking); `wr_fd` the blocking write end.
+ */
+static void compete_for_bytes(struct ipcx_pipe *rd, int wr_fd)
+{
+    struct ends report;
+    make_pipe(&report.rd, &report.wr, 0);
+    struct plain_drainer p = {ipcx_pipe_fd(rd), wr_fd};
+    cr_assert_eq(fcntl(p.fd, F_GETFL) & O_NONBLOCK, 0, "the shared descriptor is blocking");
+    pid_t drainer = tsup_fork(child_plain_drainer, &p);
+    cr_assert_gt(drainer, 0);
+    struct timed_reader t = {rd, report.wr, wr_fd};
+    pid_t timed = tsup_fork(child_timed_reader, &t);
+    cr_assert_gt(timed, 0);
+    ipcx_pipe_close(report.wr);
+
+    int data = 0, timeouts = 0;
+    ssize_t bad = 1;
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        struct timespec ts = {0, 5 * 1000000L}; /* let both readers go to sleep */
+        nanosleep(&ts, NULL);
+        if (write(wr_fd, "b", 1) != 1)
+            break;
+        char r;
+        bad = ipcx_pipe_read(report.rd, &r, 1, RACE_TIMEOUT_MS + LATE_MS + 1000);
+        if (bad != 1)
+            break; /* the timed reader overran its deadline, or failed */
+        if (r == 'D')
+            data++;
+        else
+            timeouts++;
+    }
+    close(wr_fd); /* end of file for both readers */
+    int drainer_exit = tsup_wait_exit(drainer, 5000);
+    int timed_exit = tsup_wait_exit(timed, 5000);
+    ipcx_pipe_close(report.rd);
+    cr_log_info("competing readers: the timed reader got %d bytes and timed out %d times", data,
+                timeouts);
+    cr_assert_eq(bad, 1, "round %d: the timed reader did not report in time (%s)", data + timeouts,
+                 bad < 0 ? ipcx_errname((int)bad) : "end of file");
+    cr_assert_eq(data + timeouts, RACE_ROUNDS);
+    cr_assert_eq(timed_exit, 0);
+    cr_assert_eq(drainer_exit, 0);
+}
+
+Test(pipe, a_reader_that_loses_the_race_keeps_its_deadline)
+{
+    struct ends e;
+    make_pipe(&e.rd, &e.wr, 0);
+    int wr_fd = dup(ipcx_pipe_fd(e.wr));
+    cr_assert_geq(wr_fd, 0);
+    ipcx_pipe_close(e.wr);
+    compete_for_bytes(e.rd, wr_fd);
+    ipcx_pipe_close(e.rd);
+}
+
+Test(pipe, a_reader_that_loses_the_race_keeps_its_deadline_on_an_adopted_fifo)
+{
+    char dir[] = "/tmp/ipcx-pipe-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/f", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    int r = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert_geq(r, 0);
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    cr_assert_geq(w, 0);
+    cr_assert_eq(fcntl(r, F_SETFL, O_RDONLY), 0); /* blocking, as a program hands it over */
+    struct ipcx_pipe *rd;
+    cr_assert_eq(ipcx_pipe_adopt(&rd, r), 0);
+    compete_for_bytes(rd, w);
+    ipcx_pipe_close(rd);
     unlink(path);
     rmdir(dir);
 }
@@ -550,6 +824,13 @@ Test(pipe, bad_arguments_and_no_leaks)
     cr_assert_eq(ipcx_pipe_write(NULL, buf, 4, 0), IPCX_EINVAL);
     cr_assert_eq(ipcx_pipe_write(wr, NULL, 4, 0), IPCX_EINVAL);
     cr_assert_eq(ipcx_pipe_write(wr, buf, 4, -5), IPCX_EINVAL);
+    /* A count above SSIZE_MAX could not be returned: refused, nothing moves. */
+    cr_assert_eq(ipcx_pipe_read(rd, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    cr_assert_eq(ipcx_pipe_write(wr, buf, (size_t)SSIZE_MAX + 1, 0), IPCX_EINVAL);
+    size_t done = 5;
+    cr_assert_eq(ipcx_pipe_write_all(wr, buf, SIZE_MAX, &done, 0), IPCX_EINVAL);
+    cr_assert_eq(done, 0);
+    cr_assert_eq(ipcx_pipe_read(rd, buf, sizeof buf, IPCX_NOWAIT), IPCX_EAGAIN, "nothing written");
     cr_assert_eq(ipcx_pipe_read(wr, buf, 4, 0), IPCX_EBADF, "reading a write end");
     cr_assert_eq(ipcx_pipe_write(rd, buf, 4, 0), IPCX_EBADF, "writing a read end");
     cr_assert_eq(ipcx_pipe_get_capacity(NULL), IPCX_EINVAL);
