@@ -99,8 +99,14 @@ IPCX_API int ipcx_mutex_lock(struct ipcx_mutex *m, int timeout_ms);
 
 /*
  * Declares the state protected by a mutex repaired after IPCX_EOWNERDEAD;
- * the caller holds the mutex and still unlocks it afterwards. IPCX_EINVAL
- * when the mutex is not in that state (or not held by this thread).
+ * only the thread whose ipcx_mutex_lock() (or ipcx_cond_wait()) returned
+ * IPCX_EOWNERDEAD may, and it still unlocks the mutex afterwards. Errors:
+ * IPCX_EPERM (another thread, in this or another process, holds the mutex
+ * after IPCX_EOWNERDEAD and is the one to repair it), IPCX_EINVAL (no
+ * repair is pending: the mutex is consistent, unrecoverable, or `m` holds
+ * no mutex). Threads are told apart by their kernel thread ids, so all
+ * processes using the mutex must share a PID namespace (as the kernel's
+ * robust-mutex protocol requires anyway).
  */
 IPCX_API int ipcx_mutex_consistent(struct ipcx_mutex *m);
 

@@ -37,6 +37,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <ipcx/error.h>
 #include <ipcx/lock.h>
@@ -54,7 +55,9 @@
 
 struct mutex_cell {
     _Atomic uint32_t magic;
-    uint32_t reserved;
+    /* The thread (kernel thread id) whose lock returned EOWNERDEAD and that
+     * must repair the data, 0 when there is nothing to repair. */
+    _Atomic uint32_t repairer;
     pthread_mutex_t m;
 };
 
@@ -117,6 +120,15 @@ static int from_trylock(int e)
 
 /* ---- mutex ---- */
 
+/*
+ * This thread's id as the kernel knows it, which is also what the robust
+ * mutex's lock word holds. Only asked for when a repair is pending.
+ */
+static uint32_t self_id(void)
+{
+    return (uint32_t)gettid();
+}
+
 IPCX_API int ipcx_mutex_init(struct ipcx_mutex *m)
 {
     struct mutex_cell *c = (struct mutex_cell *)m;
@@ -135,7 +147,7 @@ IPCX_API int ipcx_mutex_init(struct ipcx_mutex *m)
     pthread_mutexattr_destroy(&a);
     if (e)
         return from_pthread(e);
-    c->reserved = 0;
+    atomic_store_explicit(&c->repairer, 0, memory_order_relaxed);
     atomic_store_explicit(&c->magic, MUTEX_MAGIC, memory_order_release);
     return 0;
 }
@@ -156,11 +168,19 @@ static int mutex_lock_until(struct mutex_cell *c, const struct ipcx__deadline *d
         e = pthread_mutex_clocklock(&c->m, CLOCK_MONOTONIC, &abs);
     else
         e = pthread_mutex_lock(&c->m);
+    if (e == EOWNERDEAD)
+        atomic_store_explicit(&c->repairer, self_id(), memory_order_release);
     return from_pthread(e);
 }
 
 static int mutex_unlock(struct mutex_cell *c)
 {
+    /* The repairer gives up its claim with the lock (made consistent or
+     * not). Read first: the common case, no repair pending, costs no
+     * system call. */
+    uint32_t r = atomic_load_explicit(&c->repairer, memory_order_acquire);
+    if (r != 0 && r == self_id())
+        atomic_store_explicit(&c->repairer, 0, memory_order_release);
     return from_pthread(pthread_mutex_unlock(&c->m));
 }
 
@@ -173,12 +193,28 @@ IPCX_API int ipcx_mutex_lock(struct ipcx_mutex *m, int timeout_ms)
     return mutex_lock_until(c, &d);
 }
 
+/*
+ * glibc's pthread_mutex_consistent() checks only that the mutex is in the
+ * owner-died state, not that the caller holds it: any thread of any
+ * process could declare the data repaired while the real holder is still
+ * repairing it (and glibc would then take that thread for the owner, so
+ * the real holder's unlock fails). Only the thread recorded when its lock
+ * returned EOWNERDEAD gets through.
+ */
 IPCX_API int ipcx_mutex_consistent(struct ipcx_mutex *m)
 {
     struct mutex_cell *c = mutex_of(m);
     if (!c)
         return IPCX_EINVAL;
-    return from_pthread(pthread_mutex_consistent(&c->m));
+    uint32_t r = atomic_load_explicit(&c->repairer, memory_order_acquire);
+    if (r == 0)
+        return IPCX_EINVAL; /* nothing to repair */
+    if (r != self_id())
+        return IPCX_EPERM; /* another thread holds it and repairs */
+    int rc = from_pthread(pthread_mutex_consistent(&c->m));
+    if (rc == 0)
+        atomic_store_explicit(&c->repairer, 0, memory_order_release);
+    return rc;
 }
 
 IPCX_API int ipcx_mutex_unlock(struct ipcx_mutex *m)
