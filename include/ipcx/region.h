@@ -22,6 +22,14 @@
  * shrink the object after the check; POSIX objects and files trust every
  * process that may open them (mode 0600 by default: the same user).
  *
+ * Memory is reserved when a POSIX, memfd or file region is created
+ * (fallocate): a region of N bytes takes N bytes of tmpfs memory or disk
+ * at once, and a full filesystem is reported by the constructor
+ * (IPCX_ENOSPC) instead of raising SIGBUS on a later access. On a
+ * filesystem that cannot reserve (no fallocate: ramfs, some network and
+ * FUSE filesystems) a file region is created sparse, as before, and
+ * touching it when the disk is full raises SIGBUS.
+ *
  * Named objects (POSIX, System V, files) are created exclusively, never
  * following a symbolic link, with the permission mode set explicitly
  * (0600 unless opts->mode says otherwise; the umask does not apply).
@@ -86,7 +94,9 @@ struct ipcx_region_opts {
  * read-write. Exclusive: IPCX_EEXIST if the name exists (a symbolic link
  * included). Not blocking. Errors: IPCX_EINVAL (NULL, bad name, size 0,
  * bad opts), IPCX_ENAMETOOLONG, IPCX_EEXIST, IPCX_EACCES, IPCX_ENOMEM,
- * IPCX_ENOSPC, IPCX_EMFILE. On failure nothing is left behind. The object
+ * IPCX_ENOSPC (/dev/shm cannot hold `size` more bytes), IPCX_EMFILE,
+ * IPCX_EINTR (signals kept interrupting the reservation of the memory).
+ * On failure nothing is left behind. The object
  * persists until ipcx_region_unlink() or ipcx_region_unlink_shm(); the
  * handle is released with ipcx_region_close().
  */
@@ -146,7 +156,9 @@ IPCX_API int ipcx_region_open_sysv_id(struct ipcx_region **out, int shmid, size_
  * Share it by passing ipcx_region_fd() (SCM_RIGHTS, or inheritance through
  * fork/exec), seal it first with ipcx_region_seal(). The memory lives until
  * the last descriptor and the last mapping are gone, in any process: nothing
- * is left behind after a crash. Release with ipcx_region_close().
+ * is left behind after a crash. Errors: IPCX_EINVAL, IPCX_ENAMETOOLONG,
+ * IPCX_ENOMEM or IPCX_ENOSPC (the memory could not be reserved),
+ * IPCX_EMFILE, IPCX_EINTR. Release with ipcx_region_close().
  */
 IPCX_API int ipcx_region_create_memfd(struct ipcx_region **out, const char *name, size_t size,
                                       const struct ipcx_region_opts *opts);
@@ -178,7 +190,10 @@ IPCX_API int ipcx_region_create_anon(struct ipcx_region **out, size_t size,
  * Creates the regular file `path` of `size` bytes (zero-filled, exclusive,
  * not through a symbolic link, mode from opts) and maps it MAP_SHARED.
  * Writes reach the file; ipcx_region_sync() waits until they are on disk.
- * The file persists until deleted (ipcx_region_unlink()).
+ * Errors: as ipcx_region_create_shm() (IPCX_ENOSPC: the filesystem cannot
+ * hold the file; no file is left behind), plus IPCX_ENOENT, IPCX_ENOTDIR,
+ * IPCX_EEXIST for a symbolic link. The file persists until deleted
+ * (ipcx_region_unlink()).
  */
 IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path, size_t size,
                                      const struct ipcx_region_opts *opts);

@@ -7,8 +7,10 @@
  * size is the one thing a region must never get wrong: mapping more than the
  * object holds turns the first access past its end into SIGBUS, in a process
  * that did nothing wrong. So a creator sizes the object before anyone can
- * map it through this library, and an opener compares the object's size
- * (fstat, IPC_STAT) with what it was told before mapping. For a descriptor
+ * map it through this library, and reserves its blocks so that a full
+ * filesystem fails the create rather than a later access; an opener
+ * compares the object's size (fstat, IPC_STAT) with what it was told
+ * before mapping. For a descriptor
  * received from a peer the seals are read first, then the size: once
  * F_SEAL_SHRINK is known to be set, the size read afterwards cannot fall.
  *
@@ -183,14 +185,42 @@ static int map_fd(struct ipcx_region *r, unsigned flags)
     return populate(r, flags);
 }
 
-/* Gives a freshly created object its mode and size. */
+/* How many times a reservation interrupted by signals is started over. */
+#define RESERVE_TRIES 16
+
+/*
+ * Reserves the object's memory or disk blocks now. ftruncate() only sets
+ * the size: the pages of a sparse object are allocated on first touch,
+ * and when tmpfs or the disk is full by then, that touch raises SIGBUS in
+ * whichever process makes it. fallocate() allocates them here, so a full
+ * filesystem is IPCX_ENOSPC (or IPCX_ENOMEM) from the constructor instead.
+ * A filesystem without fallocate (EOPNOTSUPP: ramfs, some network and
+ * FUSE filesystems) keeps the sparse object: the region works, with the
+ * old risk. tmpfs gives up with EINTR when a signal arrives and frees
+ * what it had allocated, so an interrupted reservation starts over, a
+ * bounded number of times.
+ */
+static int reserve(int fd, size_t size)
+{
+    for (int i = 0; i < RESERVE_TRIES; i++) {
+        if (fallocate(fd, 0, 0, (off_t)size) == 0)
+            return 0;
+        if (errno == EOPNOTSUPP || errno == ENOSYS)
+            return 0;
+        if (errno != EINTR)
+            return ipcx__errno();
+    }
+    return IPCX_EINTR;
+}
+
+/* Gives a freshly created object its mode and size, and reserves the size. */
 static int shape_new(int fd, unsigned mode, size_t size)
 {
     if (fchmod(fd, (mode_t)mode) < 0)
         return ipcx__errno();
     if (ftruncate(fd, (off_t)size) < 0)
         return ipcx__errno();
-    return 0;
+    return reserve(fd, size);
 }
 
 /* fstat() and agree_size() for a descriptor that must be a regular file. */

@@ -7,7 +7,11 @@
  * SIGBUS; memfd seals stop a peer from shrinking or growing the memory;
  * named objects are exclusive, refuse symbolic links and get the mode that
  * was asked for; System V segments live until removed and last detached.
- * No descriptor and no named object is left behind.
+ * The memory of a created region is reserved at once: a full filesystem
+ * (a small tmpfs mounted in a mount namespace of a child's own) fails the
+ * create with IPCX_ENOSPC instead of a later SIGBUS, and a filesystem
+ * without fallocate still works. No descriptor and no named object is
+ * left behind.
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
@@ -15,8 +19,10 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -587,6 +593,98 @@ Test(region, file_refuses_links_and_non_files)
     unlink(path);
     cr_assert_eq(ipcx_region_open_file(&o, path, 0, NULL), IPCX_ENOENT);
     cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
+}
+
+/* Allocated bytes behind a descriptor, as the filesystem counts them. */
+static long long allocated(int fd)
+{
+    struct stat st;
+    cr_assert_eq(fstat(fd, &st), 0);
+    return (long long)st.st_blocks * 512;
+}
+
+Test(region, memory_is_reserved_at_create)
+{
+    int fds = tsup_fd_count();
+    char name[160], path[512];
+    struct ipcx_region *r = NULL;
+    /* Without the reservation each would be sparse: nothing allocated
+     * until touched, and a full filesystem found only by a SIGBUS. */
+    cr_assert_eq(ipcx_region_create_shm(&r, shm_name(name, sizeof name), SIZE, NULL), 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "POSIX object reserved");
+    cr_assert_eq(ipcx_region_unlink(r), 0);
+    ipcx_region_close(r);
+
+    cr_assert_eq(ipcx_region_create_memfd(&r, "reserved", SIZE, NULL), 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "memfd reserved");
+    ipcx_region_close(r);
+
+    cr_assert_eq(ipcx_region_create_file(&r, sync_tmp_path(path, sizeof path, "ipcx-region-rsv"),
+                                         SIZE, NULL),
+                 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "file reserved");
+    cr_assert_eq(ipcx_region_unlink(r), 0);
+    ipcx_region_close(r);
+    cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
+}
+
+struct small_fs {
+    char tmpfs_dir[512]; /* a 1 MiB tmpfs goes here */
+    char ramfs_dir[512]; /* a ramfs (no fallocate) goes here */
+};
+
+/*
+ * In a mount namespace of its own (nothing it mounts is seen outside, and
+ * it all goes when it exits): /dev/shm and a directory become 1 MiB tmpfs
+ * mounts, another directory a ramfs. A region too large for its filesystem
+ * must fail at create and leave nothing; one that fits must be usable
+ * whole; where fallocate is not supported the create still succeeds.
+ */
+static int on_small_filesystems(void *p)
+{
+    struct small_fs *fs = p;
+    char name[160], file[600];
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(unshare(CLONE_NEWNS) == 0);
+    TSUP_CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", "/dev/shm", "tmpfs", 0, "size=1m,mode=1777") == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", fs->tmpfs_dir, "tmpfs", 0, "size=1m") == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", fs->ramfs_dir, "ramfs", 0, NULL) == 0);
+
+    TSUP_CHILD_CHECK(ipcx_region_create_shm(&r, shm_name(name, sizeof name), 4 << 20, NULL) ==
+                     IPCX_ENOSPC);
+    TSUP_CHILD_CHECK(!shm_exists(name));
+    TSUP_CHILD_CHECK(ipcx_region_create_shm(&r, name, 512 << 10, NULL) == 0);
+    memset(ipcx_region_addr(r), 1, 512 << 10);
+    TSUP_CHILD_CHECK(ipcx_region_unlink(r) == 0);
+    ipcx_region_close(r);
+
+    snprintf(file, sizeof file, "%s/region", fs->tmpfs_dir);
+    TSUP_CHILD_CHECK(ipcx_region_create_file(&r, file, 4 << 20, NULL) == IPCX_ENOSPC);
+    TSUP_CHILD_CHECK(access(file, F_OK) != 0 && errno == ENOENT);
+
+    snprintf(file, sizeof file, "%s/region", fs->ramfs_dir);
+    TSUP_CHILD_CHECK(ipcx_region_create_file(&r, file, SIZE, NULL) == 0);
+    memset(ipcx_region_addr(r), 1, SIZE);
+    TSUP_CHILD_CHECK(ipcx_region_unlink(r) == 0);
+    ipcx_region_close(r);
+    return 0;
+}
+
+Test(region, full_filesystem_fails_at_create)
+{
+    struct small_fs fs;
+    sync_tmp_path(fs.tmpfs_dir, sizeof fs.tmpfs_dir, "ipcx-region-tmpfs");
+    sync_tmp_path(fs.ramfs_dir, sizeof fs.ramfs_dir, "ipcx-region-ramfs");
+    cr_assert_eq(mkdir(fs.tmpfs_dir, 0700), 0);
+    cr_assert_eq(mkdir(fs.ramfs_dir, 0700), 0);
+    int rc = tsup_wait_exit(tsup_fork(on_small_filesystems, &fs), WAIT_MS);
+    cr_assert_eq(rmdir(fs.tmpfs_dir), 0, "unmounted with the child's namespace");
+    cr_assert_eq(rmdir(fs.ramfs_dir), 0);
+    /* 128 + SIGBUS would be a region created on a full filesystem. */
+    cr_assert_eq(rc, 0, "child ended with %d", rc);
     assert_nothing_left();
 }
 
