@@ -367,13 +367,15 @@ Test(filelock, bad_arguments)
     char path[512];
     struct ipcx_filelock *fl = make_file(path, sizeof path), *o = NULL;
     struct ipcx_filelock_opts badmode = {.mode = 04600}, badflags = {.flags = 0x8};
-    cr_assert_eq(ipcx_filelock_create(NULL, "/tmp/x", NULL), IPCX_EINVAL);
+    char never[512];
+    sync_tmp_path(never, sizeof never, "ipcx-filelock-never");
+    cr_assert_eq(ipcx_filelock_create(NULL, never, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_create(&o, NULL, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_create(&o, "", NULL), IPCX_EINVAL);
-    cr_assert_eq(ipcx_filelock_create(&o, "/tmp/ipcx-never", &badmode), IPCX_EINVAL);
+    cr_assert_eq(ipcx_filelock_create(&o, never, &badmode), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_open(&o, path, &badflags), IPCX_EINVAL);
     cr_assert_null(o);
-    cr_assert_neq(access("/tmp/ipcx-never", F_OK), 0);
+    cr_assert_neq(access(never, F_OK), 0);
 
     cr_assert_eq(ipcx_filelock_lock(fl, 0, 1, 0, 0), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_lock(fl, 0, 1, 3, 0), IPCX_EINVAL);

@@ -206,25 +206,31 @@ Test(region, read_only_cannot_be_made_writable)
     assert_nothing_left();
 }
 
-/* A key from ftok() on a file of our own, so parallel tests never meet. */
-static key_t own_key(char *path, size_t size)
+/*
+ * Creates a segment under a key from ftok() on a file of our own; a key
+ * that someone else holds already (EEXIST: ftok keys can collide) is
+ * traded for another. The segment is tracked for assert_nothing_left().
+ */
+static struct ipcx_region *create_own_key(char *path, size_t size, key_t *key)
 {
-    sync_tmp_path(path, size, "ipcx-key");
-    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    key_t k = ftok(path, (int)(tsup_random32() % 255) + 1);
-    cr_assert_neq(k, (key_t)-1);
-    return k;
+    cr_assert_eq(sync_key_file(path, size), 0);
+    struct ipcx_region *r = NULL;
+    int rc = IPCX_EEXIST;
+    for (int i = 0; i < SYNC_KEY_TRIES && rc == IPCX_EEXIST; i++) {
+        *key = sync_key(path);
+        cr_assert_neq(*key, (key_t)-1);
+        rc = ipcx_region_create_sysv(&r, *key, SIZE, NULL);
+    }
+    cr_assert_eq(rc, 0, "%s", ipcx_errname(rc));
+    sync_track_sysv('m', ipcx_region_sysv_id(r), *key);
+    return r;
 }
 
 Test(region, sysv_shared_by_key)
 {
     char path[512], key_arg[32];
-    key_t key = own_key(path, sizeof path);
-    struct ipcx_region *r = NULL, *r2 = NULL;
-    int rc = ipcx_region_create_sysv(&r, key, SIZE, NULL);
-    cr_assert_eq(rc, 0, "%s", ipcx_errname(rc));
+    key_t key;
+    struct ipcx_region *r = create_own_key(path, sizeof path, &key), *r2 = NULL;
     cr_assert_eq(ipcx_region_kind(r), IPCX_REGION_SYSV);
     cr_assert_eq(ipcx_region_fd(r), IPCX_ENOTSUP);
     int id = ipcx_region_sysv_id(r);
@@ -276,15 +282,13 @@ Test(region, sysv_removed_lives_until_last_detach)
     int fds = tsup_fd_count();
     char path[512];
     struct detach_arg a;
-    a.key = own_key(path, sizeof path);
+    struct ipcx_region *r = create_own_key(path, sizeof path, &a.key), *r2 = NULL;
     int p1[2], p2[2];
     cr_assert_eq(pipe2(p1, O_CLOEXEC), 0);
     cr_assert_eq(pipe2(p2, O_CLOEXEC), 0);
     a.ready = p1[1];
     a.go = p2[0];
 
-    struct ipcx_region *r = NULL, *r2 = NULL;
-    cr_assert_eq(ipcx_region_create_sysv(&r, a.key, SIZE, NULL), 0);
     a.id = ipcx_region_sysv_id(r);
     pid_t pid = tsup_fork(sysv_late_detacher, &a);
     cr_assert_gt(pid, 0);
@@ -317,11 +321,28 @@ Test(region, sysv_removed_lives_until_last_detach)
     assert_nothing_left();
 }
 
+Test(region, leftover_check_finds_and_removes_a_segment)
+{
+    /* The check that ends every test must be able to fail: a tracked
+     * segment that is not removed is reported, and removed by the check. */
+    char path[512];
+    key_t key;
+    struct ipcx_region *r = create_own_key(path, sizeof path, &key);
+    int id = ipcx_region_sysv_id(r);
+    ipcx_region_close(r);
+    cr_assert(sysv_exists(id));
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(sync_leftovers(), 1);
+    cr_assert_not(sysv_exists(id));
+    assert_nothing_left();
+}
+
 Test(region, sysv_private_shared_by_id)
 {
     char id_arg[32];
     struct ipcx_region *r = NULL;
     cr_assert_eq(ipcx_region_create_sysv(&r, IPCX_REGION_PRIVATE, SIZE, NULL), 0);
+    sync_track_sysv('m', ipcx_region_sysv_id(r), IPCX_REGION_PRIVATE);
     fill_first_half(r);
     snprintf(id_arg, sizeof id_arg, "%d", ipcx_region_sysv_id(r));
     cr_assert_eq(run_peer("sysvid", id_arg, SIZE), 0);
@@ -698,8 +719,10 @@ Test(region, bad_arguments)
     longname[NAME_MAX + 2] = '\0';
     struct ipcx_region_opts badmode = {.mode = 04700};
     struct ipcx_region_opts badflags = {.flags = 0x100};
+    char never[160];
 
-    cr_assert_eq(ipcx_region_create_shm(NULL, "/x", 4096, NULL), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(NULL, shm_name(never, sizeof never), 4096, NULL),
+                 IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, NULL, 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "/", 4096, NULL), IPCX_EINVAL);
@@ -707,10 +730,11 @@ Test(region, bad_arguments)
     cr_assert_eq(ipcx_region_create_shm(&r, "/a/b", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "/..", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, longname, 4096, NULL), IPCX_ENAMETOOLONG);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 0, NULL), IPCX_EINVAL);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 4096, &badmode), IPCX_EINVAL);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 4096, &badflags), IPCX_EINVAL);
-    cr_assert_not(shm_exists("/ipcx-never"));
+    shm_name(never, sizeof never);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 0, NULL), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 4096, &badmode), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 4096, &badflags), IPCX_EINVAL);
+    cr_assert_not(shm_exists(never));
     cr_assert_eq(ipcx_region_open_shm(&r, "bad", 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_unlink_shm("bad"), IPCX_EINVAL);
 

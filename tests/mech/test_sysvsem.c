@@ -6,7 +6,7 @@
  * killed with SIGKILL; timed waits end at their deadline, not before, with
  * signals arriving; removal wakes waiters with IPCX_EIDRM; a set is shared
  * by key with an exec'd program; a half-made set is refused; no set is
- * left behind.
+ * left behind (checked in /proc/sysvipc/sem for every set a test made).
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
@@ -42,6 +42,7 @@ static struct ipcx_sysvsem *make_set(unsigned n, const unsigned short *values)
     struct ipcx_sysvsem *s = NULL;
     int rc = ipcx_sysvsem_create(&s, IPCX_SYSVSEM_PRIVATE, n, values, NULL);
     cr_assert_eq(rc, 0, "create: %s", ipcx_errname(rc));
+    sync_track_sysv('s', ipcx_sysvsem_id(s), IPCX_SYSVSEM_PRIVATE);
     return s;
 }
 
@@ -264,16 +265,19 @@ Test(sysvsem, removal_wakes_waiters)
 Test(sysvsem, shared_by_key_with_exec_peer)
 {
     char path[512], key_arg[32];
-    sync_tmp_path(path, sizeof path, "ipcx-semkey");
-    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    key_t key = ftok(path, (int)(tsup_random32() % 255) + 1);
-    cr_assert_neq(key, (key_t)-1);
-
+    cr_assert_eq(sync_key_file(path, sizeof path), 0);
     struct ipcx_sysvsem *s = NULL, *s2 = NULL;
     struct ipcx_sysvsem_opts o = {.mode = 0640};
-    cr_assert_eq(ipcx_sysvsem_create(&s, key, 2, NULL, &o), 0);
+    /* ftok keys can collide with another test's: take another one then. */
+    key_t key = 0;
+    int rc = IPCX_EEXIST;
+    for (int i = 0; i < SYNC_KEY_TRIES && rc == IPCX_EEXIST; i++) {
+        key = sync_key(path);
+        cr_assert_neq(key, (key_t)-1);
+        rc = ipcx_sysvsem_create(&s, key, 2, NULL, &o);
+    }
+    cr_assert_eq(rc, 0, "create: %s", ipcx_errname(rc));
+    sync_track_sysv('s', ipcx_sysvsem_id(s), key);
     struct semid_ds ds;
     cr_assert_eq(semctl(ipcx_sysvsem_id(s), 0, IPC_STAT, &ds), 0);
     cr_assert_eq(ds.sem_perm.mode & 0777, 0640);
@@ -298,11 +302,25 @@ Test(sysvsem, half_made_set_is_refused)
     /* A set made by semget() alone, whose creator never set its values. */
     int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
     cr_assert_geq(id, 0);
+    sync_track_sysv('s', id, IPC_PRIVATE);
     struct ipcx_sysvsem *s = NULL;
     cr_assert_eq(ipcx_sysvsem_open_id(&s, id, 1), IPCX_EAGAIN);
     cr_assert_null(s);
     cr_assert_eq(semctl(id, 0, IPC_RMID), 0);
     cr_assert_eq(ipcx_sysvsem_open_id(&s, id, 1), IPCX_EINVAL);
+    assert_nothing_left();
+}
+
+Test(sysvsem, leftover_check_finds_and_removes_a_set)
+{
+    /* The check that ends every test must be able to fail: a tracked set
+     * that is not removed is reported, and removed by the check. */
+    struct ipcx_sysvsem *s = make_set(1, NULL);
+    int id = ipcx_sysvsem_id(s);
+    ipcx_sysvsem_close(s);
+    cr_assert(set_exists(id));
+    cr_assert_eq(sync_leftovers(), 1);
+    cr_assert_not(set_exists(id));
     assert_nothing_left();
 }
 
