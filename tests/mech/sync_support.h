@@ -3,8 +3,9 @@
  * sync_support.h: small tools shared by the region, semaphore and lock
  * tests: a one-byte "ready"/"go" handshake over a pipe with a deadline,
  * running the helper binary with some descriptors left open across exec,
- * a temporary path for files, keys for System V objects, and the check
- * that a test left nothing behind. Everything here is static, so each
+ * a process that pesters another with signals, a temporary path for
+ * files, keys for System V objects, and the check that a test left nothing
+ * behind. Everything here is static, so each
  * test executable gets its own copy.
  */
 #ifndef IPCX_TESTS_SYNC_SUPPORT_H
@@ -14,12 +15,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tsup.h"
@@ -68,7 +74,9 @@ static inline int sync_recv_byte(int fd, int timeout_ms)
  * Runs the helper `mode` with `args` (NULL-terminated) like
  * tsup_spawn_helper(), keeping the `nfds` descriptors in `fds` open across
  * exec. Their close-on-exec flag is cleared in the child only, so the
- * parent's descriptors stay close-on-exec.
+ * parent's descriptors stay close-on-exec. Like every child of the tests,
+ * the helper dies with the test process (PR_SET_PDEATHSIG survives exec),
+ * so a failed assertion never leaves it running.
  */
 static inline pid_t sync_spawn_helper_fds(const char *mode, const char *const *args, const int *fds,
                                           int nfds)
@@ -80,9 +88,13 @@ static inline pid_t sync_spawn_helper_fds(const char *mode, const char *const *a
     for (int i = 0; args && args[i] && n < 18; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) /* the parent died before the line above */
+            _exit(TSUP_CHILD_FAILED);
         for (int i = 0; i < nfds; i++)
             if (fcntl(fds[i], F_SETFD, 0) < 0)
                 _exit(126);
@@ -90,6 +102,53 @@ static inline pid_t sync_spawn_helper_fds(const char *mode, const char *const *a
         _exit(127);
     }
     return pid;
+}
+
+/*
+ * A process that interrupts another with SIGUSR1, every 200 us, until the
+ * test tells it to stop: for tests that check that a wait keeps its
+ * deadline while signals interrupt it. Lives in shared memory
+ * (sync_pester_map), so the stop flag crosses the fork.
+ */
+struct sync_pester {
+    pid_t target;
+    atomic_int stop;
+};
+
+static inline struct sync_pester *sync_pester_map(pid_t target)
+{
+    struct sync_pester *p =
+        mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    p->target = target;
+    atomic_init(&p->stop, 0);
+    return p;
+}
+
+static inline void sync_pester_unmap(struct sync_pester *p)
+{
+    munmap(p, sizeof *p);
+}
+
+/*
+ * The body for tsup_fork(): signals until stop is set, or for at most 30
+ * seconds (the test's own deadline comes first). Returns 0 when stopped,
+ * 1 at its own deadline, 2 if the target could not be signalled.
+ */
+static inline int sync_pester(void *arg)
+{
+    struct sync_pester *p = arg;
+    struct timespec gap = {0, 200000};
+    int64_t end = tsup_now_ms() + 30000;
+    while (!atomic_load(&p->stop)) {
+        if (tsup_now_ms() > end)
+            return 1;
+        if (kill(p->target, SIGUSR1) < 0)
+            return 2;
+        nanosleep(&gap, NULL);
+    }
+    return 0;
 }
 
 /* A fresh path for a temporary file: "$TMPDIR/<prefix>-<pid>-<random>". */

@@ -709,6 +709,52 @@ Test(region, full_filesystem_fails_at_create)
     assert_nothing_left();
 }
 
+/* Starts a long-sleeping helper, reports its pid, and exits without it. */
+static int spawn_and_leave(void *p)
+{
+    int out = *(int *)p;
+    const char *args[] = {"60000", NULL};
+    pid_t g = sync_spawn_helper_fds("sleep", args, NULL, 0);
+    TSUP_CHILD_CHECK(g > 0);
+    TSUP_CHILD_CHECK(write(out, &g, sizeof g) == (ssize_t)sizeof g);
+    return 0;
+}
+
+/* False once `pid` is gone or a zombie waiting for its new parent. */
+static bool alive(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *state = strrchr(buf, ')');
+    return state && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+Test(region, helpers_die_with_the_test_process)
+{
+    /* A helper started with descriptors (sync_spawn_helper_fds) by a
+     * process that then dies must die too, as tsup's children do. */
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+    cr_assert_eq(tsup_wait_exit(tsup_fork(spawn_and_leave, &p[1]), WAIT_MS), 0);
+    pid_t g = 0;
+    cr_assert_eq(read(p[0], &g, sizeof g), (ssize_t)sizeof g);
+    close(p[0]);
+    close(p[1]);
+    cr_assert_gt(g, 0);
+    int64_t end = tsup_now_ms() + WAIT_MS;
+    while (alive(g) && tsup_now_ms() < end) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    cr_assert_not(alive(g), "helper %d outlived the process that started it", (int)g);
+}
+
 Test(region, bad_arguments)
 {
     int fds = tsup_fd_count();
