@@ -33,6 +33,8 @@
 
 #include "sys/err.h"
 #include "sys/fd.h"
+#include "sys/path.h"
+#include "sys/posixname.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -84,27 +86,6 @@ static int read_opts(const struct ipcx_region_opts *opts, bool creating, unsigne
     if (opts->mode)
         *mode = opts->mode;
     *flags = opts->flags;
-    return 0;
-}
-
-/* A POSIX name: "/" then 1 to NAME_MAX characters without another "/". */
-static int check_shm_name(const char *name)
-{
-    if (!name || name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/'))
-        return IPCX_EINVAL;
-    if (strlen(name + 1) > NAME_MAX)
-        return IPCX_ENAMETOOLONG;
-    if (!strcmp(name, "/.") || !strcmp(name, "/.."))
-        return IPCX_EINVAL;
-    return 0;
-}
-
-static int check_path(const char *path)
-{
-    if (!path || !path[0])
-        return IPCX_EINVAL;
-    if (strlen(path) >= PATH_MAX)
-        return IPCX_ENAMETOOLONG;
     return 0;
 }
 
@@ -241,7 +222,7 @@ IPCX_API int ipcx_region_create_shm(struct ipcx_region **out, const char *name, 
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_shm_name(name)) < 0 || (rc = check_size(size)) < 0 ||
+    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = check_size(size)) < 0 ||
         (rc = read_opts(opts, true, &mode, &flags)) < 0)
         return rc;
 
@@ -278,7 +259,7 @@ IPCX_API int ipcx_region_open_shm(struct ipcx_region **out, const char *name, si
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_shm_name(name)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
+    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
     struct ipcx_region *r = region_new(IPCX_REGION_POSIX, flags);
@@ -304,7 +285,7 @@ fail:
 
 IPCX_API int ipcx_region_unlink_shm(const char *name)
 {
-    int rc = check_shm_name(name);
+    int rc = ipcx__posix_name_check(name);
     if (rc < 0)
         return rc;
     return shm_unlink(name) < 0 ? ipcx__errno() : 0;
@@ -510,7 +491,7 @@ IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path,
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = check_size(size)) < 0 ||
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = check_size(size)) < 0 ||
         (rc = read_opts(opts, true, &mode, &flags)) < 0)
         return rc;
 
@@ -547,7 +528,7 @@ IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, s
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
     struct ipcx_region *r = region_new(IPCX_REGION_FILE, flags);

@@ -29,6 +29,7 @@
 
 #include "sys/deadline.h"
 #include "sys/err.h"
+#include "sys/posixname.h"
 
 _Static_assert(IPCX_SEM_VALUE_MAX == SEM_VALUE_MAX, "value limit mirrors SEM_VALUE_MAX");
 
@@ -54,14 +55,14 @@ struct ipcx_sem {
     char *name; /* named: the name; unnamed: NULL */
 };
 
+/* The POSIX name rules, and glibc's shorter limit for semaphores. */
 static int check_name(const char *name)
 {
-    if (!name || name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/'))
-        return IPCX_EINVAL;
+    int rc = ipcx__posix_name_check(name);
+    if (rc < 0)
+        return rc;
     if (strlen(name + 1) > SEM_NAME_MAX)
         return IPCX_ENAMETOOLONG;
-    if (!strcmp(name, "/.") || !strcmp(name, "/.."))
-        return IPCX_EINVAL;
     return 0;
 }
 

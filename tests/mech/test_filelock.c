@@ -14,6 +14,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -374,6 +375,11 @@ Test(filelock, bad_arguments)
     cr_assert_eq(ipcx_filelock_create(NULL, never, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_create(&o, NULL, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_create(&o, "", NULL), IPCX_EINVAL);
+    char toolong[PATH_MAX + 1];
+    memset(toolong, 'a', PATH_MAX);
+    toolong[PATH_MAX] = '\0';
+    cr_assert_eq(ipcx_filelock_create(&o, toolong, NULL), IPCX_ENAMETOOLONG);
+    cr_assert_eq(ipcx_filelock_open(&o, toolong, NULL), IPCX_ENAMETOOLONG);
     cr_assert_eq(ipcx_filelock_create(&o, never, &badmode), IPCX_EINVAL);
     cr_assert_eq(ipcx_filelock_open(&o, path, &badflags), IPCX_EINVAL);
     cr_assert_null(o);

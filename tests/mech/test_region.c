@@ -792,6 +792,11 @@ Test(region, bad_arguments)
     cr_assert_eq(ipcx_region_create_anon(&r, 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_anon(&r, SIZE_MAX, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_file(&r, "", 4096, NULL), IPCX_EINVAL);
+    char toolong[PATH_MAX + 1];
+    memset(toolong, 'a', PATH_MAX);
+    toolong[PATH_MAX] = '\0';
+    cr_assert_eq(ipcx_region_create_file(&r, toolong, 4096, NULL), IPCX_ENAMETOOLONG);
+    cr_assert_eq(ipcx_region_open_file(&r, toolong, 0, NULL), IPCX_ENAMETOOLONG);
     cr_assert_eq(ipcx_region_open_file(&r, NULL, 0, NULL), IPCX_EINVAL);
     cr_assert_null(r);
 

@@ -292,6 +292,8 @@ Test(sem, bad_arguments)
     cr_assert_eq(ipcx_sem_create(&s, "x", 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_sem_create(&s, "/a/b", 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_sem_create(&s, longname, 0, NULL), IPCX_ENAMETOOLONG);
+    cr_assert_eq(ipcx_sem_create(&s, "/.", 0, NULL), IPCX_EINVAL);
+    cr_assert_eq(ipcx_sem_open(&s, "/.."), IPCX_EINVAL);
     char never[160];
     sem_name(never, sizeof never);
     cr_assert_eq(ipcx_sem_create(&s, never, IPCX_SEM_VALUE_MAX + 1u, NULL), IPCX_EINVAL);
