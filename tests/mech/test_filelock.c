@@ -8,9 +8,9 @@
  * descriptor of the file drops nothing. Timed waits end at their deadline
  * without burning the CPU and succeed soon after a release; the lock of a
  * holder killed with SIGKILL is released, also to a waiter blocked in the
- * kernel. A forked child shares its parent's locks. Bad arguments give
- * clear errors; no descriptor or file is left behind.
- * ipcx-test: label=process timeout=60
+ * kernel (seen in /proc/locks as a blocked request before the kill). A forked child shares its
+ * parent's locks. Bad arguments give clear errors; no descriptor or file is left behind. ipcx-test:
+ * label=process timeout=60
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -277,6 +277,33 @@ static int wait_forever_for_lock(void *p)
     return 0;
 }
 
+/*
+ * True once /proc/locks lists a request blocked in the kernel ("->") for
+ * the bytes [start, end] of the file with inode `ino`: proof that a waiter
+ * sleeps in F_OFD_SETLKW rather than being still on its way there.
+ */
+static bool blocked_in_kernel(ino_t ino, long long start, long long end)
+{
+    FILE *f = fopen("/proc/locks", "re");
+    cr_assert_not_null(f, "/proc/locks");
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *req = strstr(line, "->");
+        if (!req)
+            continue;
+        /* "-> OFDLCK ADVISORY WRITE -1 MAJ:MIN:INODE START END" */
+        unsigned maj, min;
+        unsigned long long inode;
+        long long s, e;
+        if (sscanf(req + 2, " %*s %*s %*s %*d %x:%x:%llu %lld %lld", &maj, &min, &inode, &s, &e) ==
+            5)
+            found = inode == (unsigned long long)ino && s == start && e == end;
+    }
+    fclose(f);
+    return found;
+}
+
 Test(filelock, killed_holder_releases_its_lock)
 {
     int fds = tsup_fd_count();
@@ -295,8 +322,19 @@ Test(filelock, killed_holder_releases_its_lock)
 
     struct waiter w = {path, done[1]};
     pid_t blocked = tsup_fork(wait_forever_for_lock, &w);
+    cr_assert_gt(blocked, 0);
     cr_assert_eq(ipcx_filelock_lock(me, 50, 1, SH, 100), IPCX_ETIMEDOUT);
-    cr_assert_eq(sync_recv_byte(done[0], 50), -1, "the blocked waiter still waits");
+    /* The waiter must be asleep in the kernel when the holder dies: wait
+     * until the kernel lists its blocked request for [10, 19]. */
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    int64_t end = tsup_now_ms() + WAIT_MS;
+    while (!blocked_in_kernel(st.st_ino, 10, 19)) {
+        cr_assert_lt(tsup_now_ms(), end, "the waiter never blocked in F_OFD_SETLKW");
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    cr_assert_eq(sync_recv_byte(done[0], 0), -1, "the blocked waiter still waits");
 
     cr_assert_eq(kill(holder, SIGKILL), 0);
     cr_assert_eq(tsup_wait_exit(holder, WAIT_MS), 128 + SIGKILL);
