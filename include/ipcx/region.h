@@ -81,11 +81,16 @@ struct ipcx_region_opts {
     unsigned flags;
 };
 
-/* Seals of a memfd (the values of the kernel's F_SEAL_*). */
+/*
+ * Seals of a memfd (the values of the kernel's F_SEAL_*). The write seal a
+ * region's creator can add is IPCX_REGION_SEAL_FUTURE_WRITE;
+ * IPCX_REGION_SEAL_WRITE needs that no writable mapping exist at all (see
+ * ipcx_region_seal()).
+ */
 #define IPCX_REGION_SEAL_SEAL         0x01u /* no further seals can be added */
 #define IPCX_REGION_SEAL_SHRINK       0x02u /* the size can no longer decrease */
 #define IPCX_REGION_SEAL_GROW         0x04u /* the size can no longer increase */
-#define IPCX_REGION_SEAL_WRITE        0x08u /* no writes at all (needs no writable mapping) */
+#define IPCX_REGION_SEAL_WRITE        0x08u /* no writes at all, by anyone */
 #define IPCX_REGION_SEAL_FUTURE_WRITE 0x10u /* existing mappings may write, nothing new can */
 
 /*
@@ -223,10 +228,24 @@ IPCX_API int ipcx_region_sync(struct ipcx_region *r, size_t offset, size_t len, 
 
 /*
  * Adds `seals` (IPCX_REGION_SEAL_*) to a memfd region; seals are never
- * removed, and they bind every process holding the descriptor. Errors:
- * IPCX_ENOTSUP (not a sealable descriptor), IPCX_EPERM (IPCX_REGION_SEAL_SEAL
- * already set), IPCX_EBUSY (IPCX_REGION_SEAL_WRITE while a writable mapping
- * exists, this region's own included: use IPCX_REGION_SEAL_FUTURE_WRITE),
+ * removed, and they bind every process holding the descriptor, including
+ * this one.
+ *
+ * Write seals. IPCX_REGION_SEAL_FUTURE_WRITE is the write seal for the
+ * region's creator: mappings that exist (the creator's own) keep writing,
+ * while nobody can write(2) the object or map it writable any more; a peer
+ * that requires it knows that it cannot write, not that the bytes are
+ * frozen. IPCX_REGION_SEAL_WRITE freezes the bytes for everyone, and the
+ * kernel grants it only while no writable shared mapping of the object
+ * exists in any process. A region created here keeps its writable mapping
+ * until it is closed, so on the creator's region it always fails with
+ * IPCX_EBUSY. It can be added through a region opened with
+ * IPCX_REGION_RDONLY by ipcx_region_open_fd() on a descriptor opened for
+ * writing, once every writable region of the object has been closed.
+ *
+ * Errors: IPCX_ENOTSUP (not a sealable descriptor), IPCX_EPERM
+ * (IPCX_REGION_SEAL_SEAL already set, or the descriptor is read-only),
+ * IPCX_EBUSY (IPCX_REGION_SEAL_WRITE while a writable mapping exists),
  * IPCX_EINVAL (unknown bits).
  */
 IPCX_API int ipcx_region_seal(struct ipcx_region *r, unsigned seals);

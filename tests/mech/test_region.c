@@ -526,6 +526,69 @@ Test(region, received_descriptor_is_checked)
     assert_nothing_left();
 }
 
+/* The peer's side of a FUTURE_WRITE-sealed memfd: it reads, never writes. */
+static int future_write_peer(void *p)
+{
+    int fd = *(int *)p;
+    struct ipcx_region *o = NULL;
+    unsigned need = IPCX_REGION_SEAL_FUTURE_WRITE;
+    TSUP_CHILD_CHECK(ipcx_region_open_fd(&o, fd, SIZE, need, NULL) == IPCX_EPERM);
+    struct ipcx_region_opts rdonly = {.flags = IPCX_REGION_RDONLY};
+    TSUP_CHILD_CHECK(ipcx_region_open_fd(&o, fd, SIZE, need, &rdonly) == 0);
+    const unsigned char *m = ipcx_region_addr(o);
+    TSUP_CHILD_CHECK(m[0] == FIRST_HALF);
+    errno = 0;
+    TSUP_CHILD_CHECK(pwrite(fd, "x", 1, 0) < 0 && errno == EPERM);
+    void *w = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    TSUP_CHILD_CHECK(w == MAP_FAILED && errno == EPERM);
+    TSUP_CHILD_CHECK(mprotect((void *)m, SIZE, PROT_READ | PROT_WRITE) < 0);
+    ipcx_region_close(o);
+    return 0;
+}
+
+Test(region, write_seals_that_are_offered)
+{
+    int fds = tsup_fd_count();
+    struct ipcx_region *r = NULL, *o = NULL;
+    cr_assert_eq(ipcx_region_create_memfd(&r, "seal", SIZE, NULL), 0);
+    fill_first_half(r);
+    int fd = ipcx_region_fd(r);
+
+    /* The creator's own writable mapping makes the full write seal
+     * impossible; the future-write seal is the one it can add. */
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY);
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_FUTURE_WRITE), 0);
+    cr_assert_eq((unsigned)ipcx_region_seals(r) & IPCX_REGION_SEAL_FUTURE_WRITE,
+                 IPCX_REGION_SEAL_FUTURE_WRITE);
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY, "still mapped");
+    /* The creator keeps writing through its mapping... */
+    ((unsigned char *)ipcx_region_addr(r))[SIZE - 1] = SECOND_HALF;
+    /* ...while a peer can neither open it writable nor write any other way. */
+    cr_assert_eq(tsup_wait_exit(tsup_fork(future_write_peer, &fd), WAIT_MS), 0);
+
+    /* The full write seal, once no writable mapping is left: through a
+     * read-only region on a descriptor opened for writing. */
+    int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    cr_assert_geq(keep, 0);
+    struct ipcx_region_opts rdonly = {.flags = IPCX_REGION_RDONLY};
+    cr_assert_eq(ipcx_region_open_fd(&o, keep, SIZE, 0, &rdonly), 0);
+    cr_assert_eq(ipcx_region_seal(o, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY, "creator still open");
+    ipcx_region_close(r);
+    cr_assert_eq(ipcx_region_seal(o, IPCX_REGION_SEAL_WRITE), 0);
+    cr_assert_eq((unsigned)ipcx_region_seals(o) & IPCX_REGION_SEAL_WRITE, IPCX_REGION_SEAL_WRITE);
+    const unsigned char *m = ipcx_region_addr(o);
+    cr_assert_eq(m[0], FIRST_HALF);
+    cr_assert_eq(m[SIZE - 1], SECOND_HALF);
+    cr_assert_eq(pwrite(keep, "x", 1, 0), -1, "the bytes are frozen");
+    cr_assert_eq(errno, EPERM);
+    cr_assert_eq(mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, keep, 0), MAP_FAILED);
+    cr_assert_eq(errno, EPERM);
+    ipcx_region_close(o);
+    close(keep);
+    cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
+}
+
 static int anon_child(void *p)
 {
     struct ipcx_region *r = p;
