@@ -84,7 +84,8 @@ IPCX_API int ipcx_filelock_create(struct ipcx_filelock **out, const char *path,
         return rc;
     if (flags & IPCX_FILELOCK_RDONLY)
         return IPCX_EINVAL; /* a file we create is ours to write */
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    int fd =
+        open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, DEFAULT_MODE);
     if (fd < 0)
         return ipcx__errno();
     if (fchmod(fd, (mode_t)mode) < 0) {
@@ -110,9 +111,10 @@ IPCX_API int ipcx_filelock_open(struct ipcx_filelock **out, const char *path,
     if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, &mode, &flags)) < 0)
         return rc;
     int access = (flags & IPCX_FILELOCK_RDONLY) ? O_RDONLY : O_RDWR;
-    /* O_NONBLOCK keeps a FIFO under the path from hanging the open; it is
-     * cleared again once the file is known to be a regular one. */
-    int fd = open(path, access | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* O_NONBLOCK keeps a FIFO under the path from hanging the open (it is
+     * cleared again once the file is known to be a regular one); O_NOCTTY
+     * keeps a terminal from becoming the caller's controlling terminal. */
+    int fd = open(path, access | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return ipcx__errno();
     struct stat st;

@@ -503,7 +503,7 @@ IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path,
         rc = IPCX_ENOMEM;
         goto fail;
     }
-    r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, DEFAULT_MODE);
     if (r->fd < 0) {
         rc = ipcx__errno();
         goto fail;
@@ -538,9 +538,11 @@ IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, s
         rc = IPCX_ENOMEM;
         goto fail;
     }
-    /* O_NONBLOCK: a FIFO under that path must not hang the open; it is
-     * refused below like anything else that is not a regular file. */
-    r->fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* O_NONBLOCK: a FIFO under that path must not hang the open; O_NOCTTY:
+     * a terminal must not become the caller's controlling terminal. Both
+     * are refused below like anything else that is not a regular file. */
+    r->fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+                           O_NONBLOCK);
     if (r->fd < 0) {
         rc = ipcx__errno();
         goto fail;

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/ipc.h>
@@ -816,6 +817,34 @@ Test(region, helpers_die_with_the_test_process)
         nanosleep(&ms, NULL);
     }
     cr_assert_not(alive(g), "helper %d outlived the process that started it", (int)g);
+}
+
+/*
+ * As a session leader without a controlling terminal, opens a terminal
+ * through the library: it is refused as no regular file, and must not
+ * have become this process's controlling terminal (O_NOCTTY).
+ */
+static int open_a_terminal(void *p)
+{
+    (void)p;
+    TSUP_CHILD_CHECK(setsid() > 0);
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    TSUP_CHILD_CHECK(master >= 0);
+    TSUP_CHILD_CHECK(grantpt(master) == 0 && unlockpt(master) == 0);
+    const char *slave = ptsname(master);
+    TSUP_CHILD_CHECK(slave != NULL);
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(ipcx_region_open_file(&r, slave, 0, NULL) == IPCX_ENODEV);
+    errno = 0;
+    int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    TSUP_CHILD_CHECK(tty < 0 && errno == ENXIO); /* still no controlling terminal */
+    close(master);
+    return 0;
+}
+
+Test(region, opening_a_terminal_does_not_make_it_ours)
+{
+    cr_assert_eq(tsup_wait_exit(tsup_fork(open_a_terminal, NULL), WAIT_MS), 0);
 }
 
 Test(region, bad_arguments)
