@@ -10,10 +10,12 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -115,6 +117,41 @@ Test(sem, named_mode_exclusive_no_links)
     cr_assert_eq(ipcx_sem_unlink_name(name), 0);
     ipcx_sem_close(s);
     umask(old);
+    assert_nothing_left();
+}
+
+/*
+ * In a mount namespace of its own with /proc hidden under an empty tmpfs
+ * (as in a minimal container or chroot), creates a named semaphore with a
+ * mode: setting the mode must not depend on /proc.
+ */
+static int create_without_proc(void *p)
+{
+    (void)p;
+    char name[160], path[512];
+    struct stat st;
+    TSUP_CHILD_CHECK(unshare(CLONE_NEWNS) == 0);
+    TSUP_CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", "/proc", "tmpfs", 0, "size=64k") == 0);
+    TSUP_CHILD_CHECK(access("/proc/self/fd", F_OK) != 0);
+    umask(0277);
+    struct ipcx_sem *s = NULL;
+    struct ipcx_sem_opts o = {.mode = 0640};
+    int rc = ipcx_sem_create(&s, sem_name(name, sizeof name), 0, &o);
+    if (rc != 0)
+        fprintf(stderr, "create without /proc: %s\n", ipcx_errname(rc));
+    TSUP_CHILD_CHECK(rc == 0);
+    snprintf(path, sizeof path, "/dev/shm/sem.%s", name + 1);
+    TSUP_CHILD_CHECK(stat(path, &st) == 0);
+    TSUP_CHILD_CHECK((st.st_mode & 07777) == 0640);
+    TSUP_CHILD_CHECK(ipcx_sem_unlink(s) == 0);
+    ipcx_sem_close(s);
+    return 0;
+}
+
+Test(sem, named_mode_set_without_proc)
+{
+    cr_assert_eq(tsup_wait_exit(tsup_fork(create_without_proc, NULL), WAIT_MS), 0);
     assert_nothing_left();
 }
 
