@@ -8,9 +8,11 @@
  * descriptor of the file drops nothing. Timed waits end at their deadline
  * without burning the CPU and succeed soon after a release; the lock of a
  * holder killed with SIGKILL is released, also to a waiter blocked in the
- * kernel (seen in /proc/locks as a blocked request before the kill). A forked child shares its
- * parent's locks. Bad arguments give clear errors; no descriptor or file is left behind. ipcx-test:
- * label=process timeout=60
+ * kernel (seen in /proc/locks as a blocked request before the kill). A
+ * forked child shares its parent's locks. Opening a terminal never makes
+ * it the caller's controlling terminal. Bad arguments give clear errors;
+ * no descriptor or file is left behind.
+ * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
