@@ -26,12 +26,13 @@
  * owning thread gives IPCX_EDEADLK, unlocking it from another thread gives
  * IPCX_EPERM.
  *
- * The condition variable and the read-write lock are not robust: a process
- * that dies holding the read-write lock leaves it held, and later lockers
- * time out (IPCX_ETIMEDOUT) rather than learn of it; a process killed while
- * waiting on the condition variable may swallow one later
- * ipcx_cond_signal(). Use timeouts, re-check the predicate after every
- * wake-up, and prefer ipcx_cond_broadcast() where waiters can die.
+ * The condition variable keeps no record of its waiters in shared memory:
+ * a process killed while it waits blocks no later signal, broadcast or
+ * destroy. A waiter killed at the very moment a signal picked it swallows
+ * that one signal; prefer ipcx_cond_broadcast() where waiters can die, and
+ * re-check the predicate after every wake-up. The read-write lock is not
+ * robust: a process that dies holding it leaves it held, and later lockers
+ * time out (IPCX_ETIMEDOUT) rather than learn of it.
  *
  * Timeouts: every lock and wait takes timeout_ms, measured on
  * CLOCK_MONOTONIC; an unmet wait returns IPCX_ETIMEDOUT, IPCX_NOWAIT
@@ -62,7 +63,11 @@ struct ipcx_mutex {
     uint64_t opaque[8];
 };
 
-/* A process-shared condition variable on CLOCK_MONOTONIC: 64 bytes. */
+/*
+ * A process-shared condition variable on CLOCK_MONOTONIC: 64 bytes. It is
+ * not bound to a mutex: each wait names the mutex that guards its
+ * predicate.
+ */
 struct ipcx_cond {
     uint64_t opaque[8];
 };
@@ -94,8 +99,14 @@ IPCX_API int ipcx_mutex_lock(struct ipcx_mutex *m, int timeout_ms);
 
 /*
  * Declares the state protected by a mutex repaired after IPCX_EOWNERDEAD;
- * the caller holds the mutex and still unlocks it afterwards. IPCX_EINVAL
- * when the mutex is not in that state (or not held by this thread).
+ * only the thread whose ipcx_mutex_lock() (or ipcx_cond_wait()) returned
+ * IPCX_EOWNERDEAD may, and it still unlocks the mutex afterwards. Errors:
+ * IPCX_EPERM (another thread, in this or another process, holds the mutex
+ * after IPCX_EOWNERDEAD and is the one to repair it), IPCX_EINVAL (no
+ * repair is pending: the mutex is consistent, unrecoverable, or `m` holds
+ * no mutex). Threads are told apart by their kernel thread ids, so all
+ * processes using the mutex must share a PID namespace (as the kernel's
+ * robust-mutex protocol requires anyway).
  */
 IPCX_API int ipcx_mutex_consistent(struct ipcx_mutex *m);
 
@@ -118,20 +129,33 @@ IPCX_API int ipcx_cond_init(struct ipcx_cond *c);
 
 /*
  * Atomically unlocks `m` (held by the caller) and waits up to timeout_ms for
- * a signal or broadcast on `c`, then locks `m` again before returning, in
- * every case but IPCX_ENOTRECOVERABLE and IPCX_EINVAL/IPCX_EPERM. Returns 0
- * (woken; wake-ups can be spurious: re-check the predicate),
- * IPCX_ETIMEDOUT (no wake-up in time; `m` is locked again),
- * IPCX_EOWNERDEAD (`m` is locked again, but its owner died meanwhile:
- * repair as for ipcx_mutex_lock()), IPCX_ENOTRECOVERABLE, IPCX_EPERM (the
- * caller does not hold `m`), IPCX_EINVAL.
+ * a signal or broadcast on `c`, then locks `m` again before returning. The
+ * deadline bounds the whole call, the relock included: after a wake-up or
+ * a time-out the mutex is taken again if it can be had by the deadline (a
+ * free mutex always can, even past it). Returns, with `m` held:
+ *   0                     woken (wake-ups can be spurious: re-check the
+ *                         predicate);
+ *   IPCX_ETIMEDOUT        no wake-up in time;
+ *   IPCX_EOWNERDEAD       the mutex's owner died meanwhile: repair as for
+ *                         ipcx_mutex_lock();
+ * and with `m` NOT held:
+ *   IPCX_EBUSY            another thread or process held `m` past the
+ *                         deadline, so it could not be retaken in time
+ *                         (woken or not: re-lock and re-check);
+ *   IPCX_ENOTRECOVERABLE  `m` became unrecoverable;
+ *   IPCX_EPERM            the caller did not hold `m` (nothing was done);
+ *   IPCX_EINVAL           NULL, bad timeout, no object at `c` or `m`.
  */
 IPCX_API int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m, int timeout_ms);
 
-/* Wakes at least one waiter, if any. */
+/*
+ * Wakes at least one waiter, if any (one that has not yet gone to sleep
+ * may wake too). Never blocks. The caller need not hold the mutex, but
+ * must have changed the predicate under it.
+ */
 IPCX_API int ipcx_cond_signal(struct ipcx_cond *c);
 
-/* Wakes every waiter. */
+/* Wakes every waiter. Never blocks. */
 IPCX_API int ipcx_cond_broadcast(struct ipcx_cond *c);
 
 /*

@@ -22,6 +22,14 @@
  * shrink the object after the check; POSIX objects and files trust every
  * process that may open them (mode 0600 by default: the same user).
  *
+ * Memory is reserved when a POSIX, memfd or file region is created
+ * (fallocate): a region of N bytes takes N bytes of tmpfs memory or disk
+ * at once, and a full filesystem is reported by the constructor
+ * (IPCX_ENOSPC) instead of raising SIGBUS on a later access. On a
+ * filesystem that cannot reserve (no fallocate: ramfs, some network and
+ * FUSE filesystems) a file region is created sparse, as before, and
+ * touching it when the disk is full raises SIGBUS.
+ *
  * Named objects (POSIX, System V, files) are created exclusively, never
  * following a symbolic link, with the permission mode set explicitly
  * (0600 unless opts->mode says otherwise; the umask does not apply).
@@ -73,11 +81,16 @@ struct ipcx_region_opts {
     unsigned flags;
 };
 
-/* Seals of a memfd (the values of the kernel's F_SEAL_*). */
+/*
+ * Seals of a memfd (the values of the kernel's F_SEAL_*). The write seal a
+ * region's creator can add is IPCX_REGION_SEAL_FUTURE_WRITE;
+ * IPCX_REGION_SEAL_WRITE needs that no writable mapping exist at all (see
+ * ipcx_region_seal()).
+ */
 #define IPCX_REGION_SEAL_SEAL         0x01u /* no further seals can be added */
 #define IPCX_REGION_SEAL_SHRINK       0x02u /* the size can no longer decrease */
 #define IPCX_REGION_SEAL_GROW         0x04u /* the size can no longer increase */
-#define IPCX_REGION_SEAL_WRITE        0x08u /* no writes at all (needs no writable mapping) */
+#define IPCX_REGION_SEAL_WRITE        0x08u /* no writes at all, by anyone */
 #define IPCX_REGION_SEAL_FUTURE_WRITE 0x10u /* existing mappings may write, nothing new can */
 
 /*
@@ -86,7 +99,9 @@ struct ipcx_region_opts {
  * read-write. Exclusive: IPCX_EEXIST if the name exists (a symbolic link
  * included). Not blocking. Errors: IPCX_EINVAL (NULL, bad name, size 0,
  * bad opts), IPCX_ENAMETOOLONG, IPCX_EEXIST, IPCX_EACCES, IPCX_ENOMEM,
- * IPCX_ENOSPC, IPCX_EMFILE. On failure nothing is left behind. The object
+ * IPCX_ENOSPC (/dev/shm cannot hold `size` more bytes), IPCX_EMFILE,
+ * IPCX_EINTR (signals kept interrupting the reservation of the memory).
+ * On failure nothing is left behind. The object
  * persists until ipcx_region_unlink() or ipcx_region_unlink_shm(); the
  * handle is released with ipcx_region_close().
  */
@@ -146,7 +161,9 @@ IPCX_API int ipcx_region_open_sysv_id(struct ipcx_region **out, int shmid, size_
  * Share it by passing ipcx_region_fd() (SCM_RIGHTS, or inheritance through
  * fork/exec), seal it first with ipcx_region_seal(). The memory lives until
  * the last descriptor and the last mapping are gone, in any process: nothing
- * is left behind after a crash. Release with ipcx_region_close().
+ * is left behind after a crash. Errors: IPCX_EINVAL, IPCX_ENAMETOOLONG,
+ * IPCX_ENOMEM or IPCX_ENOSPC (the memory could not be reserved),
+ * IPCX_EMFILE, IPCX_EINTR. Release with ipcx_region_close().
  */
 IPCX_API int ipcx_region_create_memfd(struct ipcx_region **out, const char *name, size_t size,
                                       const struct ipcx_region_opts *opts);
@@ -178,7 +195,10 @@ IPCX_API int ipcx_region_create_anon(struct ipcx_region **out, size_t size,
  * Creates the regular file `path` of `size` bytes (zero-filled, exclusive,
  * not through a symbolic link, mode from opts) and maps it MAP_SHARED.
  * Writes reach the file; ipcx_region_sync() waits until they are on disk.
- * The file persists until deleted (ipcx_region_unlink()).
+ * Errors: as ipcx_region_create_shm() (IPCX_ENOSPC: the filesystem cannot
+ * hold the file; no file is left behind), plus IPCX_ENOENT, IPCX_ENOTDIR,
+ * IPCX_EEXIST for a symbolic link. The file persists until deleted
+ * (ipcx_region_unlink()).
  */
 IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path, size_t size,
                                      const struct ipcx_region_opts *opts);
@@ -208,10 +228,24 @@ IPCX_API int ipcx_region_sync(struct ipcx_region *r, size_t offset, size_t len, 
 
 /*
  * Adds `seals` (IPCX_REGION_SEAL_*) to a memfd region; seals are never
- * removed, and they bind every process holding the descriptor. Errors:
- * IPCX_ENOTSUP (not a sealable descriptor), IPCX_EPERM (IPCX_REGION_SEAL_SEAL
- * already set), IPCX_EBUSY (IPCX_REGION_SEAL_WRITE while a writable mapping
- * exists, this region's own included: use IPCX_REGION_SEAL_FUTURE_WRITE),
+ * removed, and they bind every process holding the descriptor, including
+ * this one.
+ *
+ * Write seals. IPCX_REGION_SEAL_FUTURE_WRITE is the write seal for the
+ * region's creator: mappings that exist (the creator's own) keep writing,
+ * while nobody can write(2) the object or map it writable any more; a peer
+ * that requires it knows that it cannot write, not that the bytes are
+ * frozen. IPCX_REGION_SEAL_WRITE freezes the bytes for everyone, and the
+ * kernel grants it only while no writable shared mapping of the object
+ * exists in any process. A region created here keeps its writable mapping
+ * until it is closed, so on the creator's region it always fails with
+ * IPCX_EBUSY. It can be added through a region opened with
+ * IPCX_REGION_RDONLY by ipcx_region_open_fd() on a descriptor opened for
+ * writing, once every writable region of the object has been closed.
+ *
+ * Errors: IPCX_ENOTSUP (not a sealable descriptor), IPCX_EPERM
+ * (IPCX_REGION_SEAL_SEAL already set, or the descriptor is read-only),
+ * IPCX_EBUSY (IPCX_REGION_SEAL_WRITE while a writable mapping exists),
  * IPCX_EINVAL (unknown bits).
  */
 IPCX_API int ipcx_region_seal(struct ipcx_region *r, unsigned seals);

@@ -12,34 +12,38 @@
  * Time-outs. There is no timed F_OFD_SETLKW, and the ways to interrupt one
  * at a deadline all involve a signal (a timer, pthread_kill) and thus a
  * handler, which the library never installs. So a finite wait polls:
- * F_OFD_SETLK, and on conflict a sleep on CLOCK_MONOTONIC (absolute, so
- * EINTR costs nothing) that starts at 50 us and doubles up to 2 ms, cut
- * short at the deadline, where one last attempt is made. Short conflicts
+ * F_OFD_SETLK, and on conflict a sys/backoff.h sleep on CLOCK_MONOTONIC
+ * (absolute, so EINTR costs nothing) that starts at 50 us and doubles up
+ * to 2 ms, cut short at the deadline, where one last attempt is made. A
+ * longer cap than the 1 ms default: a lock file is seldom hot, and half
+ * the wake-ups of a long wait cost less than a release noticed 1 ms
+ * sooner would gain. Short conflicts
  * are caught within microseconds, a long wait costs at most about 500
  * attempts a second (a few microseconds of CPU each), and a release is
  * noticed within 2 ms. IPCX_FOREVER has no deadline to honour and simply
  * blocks in F_OFD_SETLKW, which the kernel wakes on release.
  */
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ipcx/error.h>
 #include <ipcx/filelock.h>
 
+#include "sys/backoff.h"
 #include "sys/deadline.h"
 #include "sys/err.h"
 #include "sys/fd.h"
+#include "sys/path.h"
 
-#define DEFAULT_MODE   0600u
-#define BACKOFF_MIN_NS (50 * 1000LL)
-#define BACKOFF_MAX_NS (2 * IPCX__NS_PER_MS)
+#define DEFAULT_MODE 0600u
+/* The sleeps between attempts of a timed lock (see the top of the file). */
+#define BACKOFF_FIRST_NS (50 * 1000LL)
+#define BACKOFF_CAP_NS   (2 * IPCX__NS_PER_MS)
 
 struct ipcx_filelock {
     int fd;
@@ -56,15 +60,6 @@ static int read_opts(const struct ipcx_filelock_opts *opts, unsigned *mode, unsi
     if (opts->mode)
         *mode = opts->mode;
     *flags = opts->flags;
-    return 0;
-}
-
-static int check_path(const char *path)
-{
-    if (!path || !path[0])
-        return IPCX_EINVAL;
-    if (strlen(path) >= PATH_MAX)
-        return IPCX_ENAMETOOLONG;
     return 0;
 }
 
@@ -85,11 +80,12 @@ IPCX_API int ipcx_filelock_create(struct ipcx_filelock **out, const char *path,
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = read_opts(opts, &mode, &flags)) < 0)
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, &mode, &flags)) < 0)
         return rc;
     if (flags & IPCX_FILELOCK_RDONLY)
         return IPCX_EINVAL; /* a file we create is ours to write */
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    int fd =
+        open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, DEFAULT_MODE);
     if (fd < 0)
         return ipcx__errno();
     if (fchmod(fd, (mode_t)mode) < 0) {
@@ -112,12 +108,13 @@ IPCX_API int ipcx_filelock_open(struct ipcx_filelock **out, const char *path,
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = read_opts(opts, &mode, &flags)) < 0)
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, &mode, &flags)) < 0)
         return rc;
     int access = (flags & IPCX_FILELOCK_RDONLY) ? O_RDONLY : O_RDWR;
-    /* O_NONBLOCK keeps a FIFO under the path from hanging the open; it is
-     * cleared again once the file is known to be a regular one. */
-    int fd = open(path, access | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* O_NONBLOCK keeps a FIFO under the path from hanging the open (it is
+     * cleared again once the file is known to be a regular one); O_NOCTTY
+     * keeps a terminal from becoming the caller's controlling terminal. */
+    int fd = open(path, access | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return ipcx__errno();
     struct stat st;
@@ -180,17 +177,6 @@ static int try_once(int fd, struct flock *f)
     }
 }
 
-/* Sleeps `ns`, or until the deadline if that comes first. */
-static void nap(int64_t ns, const struct ipcx__deadline *d)
-{
-    int64_t wake = ipcx__now_ns() + ns;
-    if (wake > d->at_ns)
-        wake = d->at_ns;
-    struct timespec ts = {(time_t)(wake / IPCX__NS_PER_S), (long)(wake % IPCX__NS_PER_S)};
-    /* EINTR simply ends the nap early: the caller tries again. */
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
 IPCX_API int ipcx_filelock_lock(struct ipcx_filelock *fl, off_t start, off_t len, int type,
                                 int timeout_ms)
 {
@@ -210,14 +196,15 @@ IPCX_API int ipcx_filelock_lock(struct ipcx_filelock *fl, off_t start, off_t len
         }
         return 0;
     }
-    int64_t backoff = BACKOFF_MIN_NS;
+    struct ipcx__backoff b;
+    ipcx__backoff_init(&b, BACKOFF_FIRST_NS, BACKOFF_CAP_NS);
     for (;;) {
         if ((rc = try_once(fl->fd, &f)) <= 0)
             return rc;
-        if (ipcx__deadline_expired(&d))
-            return IPCX_ETIMEDOUT;
-        nap(backoff, &d);
-        backoff = backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
+        /* IPCX_ETIMEDOUT once the deadline has passed; the last sleep ends
+         * at the deadline itself, so one more attempt is made there. */
+        if ((rc = ipcx__backoff_sleep(&b, &d)) < 0)
+            return rc;
     }
 }
 

@@ -7,8 +7,10 @@
  * size is the one thing a region must never get wrong: mapping more than the
  * object holds turns the first access past its end into SIGBUS, in a process
  * that did nothing wrong. So a creator sizes the object before anyone can
- * map it through this library, and an opener compares the object's size
- * (fstat, IPC_STAT) with what it was told before mapping. For a descriptor
+ * map it through this library, and reserves its blocks so that a full
+ * filesystem fails the create rather than a later access; an opener
+ * compares the object's size (fstat, IPC_STAT) with what it was told
+ * before mapping. For a descriptor
  * received from a peer the seals are read first, then the size: once
  * F_SEAL_SHRINK is known to be set, the size read afterwards cannot fall.
  *
@@ -31,6 +33,8 @@
 
 #include "sys/err.h"
 #include "sys/fd.h"
+#include "sys/path.h"
+#include "sys/posixname.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -82,27 +86,6 @@ static int read_opts(const struct ipcx_region_opts *opts, bool creating, unsigne
     if (opts->mode)
         *mode = opts->mode;
     *flags = opts->flags;
-    return 0;
-}
-
-/* A POSIX name: "/" then 1 to NAME_MAX characters without another "/". */
-static int check_shm_name(const char *name)
-{
-    if (!name || name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/'))
-        return IPCX_EINVAL;
-    if (strlen(name + 1) > NAME_MAX)
-        return IPCX_ENAMETOOLONG;
-    if (!strcmp(name, "/.") || !strcmp(name, "/.."))
-        return IPCX_EINVAL;
-    return 0;
-}
-
-static int check_path(const char *path)
-{
-    if (!path || !path[0])
-        return IPCX_EINVAL;
-    if (strlen(path) >= PATH_MAX)
-        return IPCX_ENAMETOOLONG;
     return 0;
 }
 
@@ -183,14 +166,42 @@ static int map_fd(struct ipcx_region *r, unsigned flags)
     return populate(r, flags);
 }
 
-/* Gives a freshly created object its mode and size. */
+/* How many times a reservation interrupted by signals is started over. */
+#define RESERVE_TRIES 16
+
+/*
+ * Reserves the object's memory or disk blocks now. ftruncate() only sets
+ * the size: the pages of a sparse object are allocated on first touch,
+ * and when tmpfs or the disk is full by then, that touch raises SIGBUS in
+ * whichever process makes it. fallocate() allocates them here, so a full
+ * filesystem is IPCX_ENOSPC (or IPCX_ENOMEM) from the constructor instead.
+ * A filesystem without fallocate (EOPNOTSUPP: ramfs, some network and
+ * FUSE filesystems) keeps the sparse object: the region works, with the
+ * old risk. tmpfs gives up with EINTR when a signal arrives and frees
+ * what it had allocated, so an interrupted reservation starts over, a
+ * bounded number of times.
+ */
+static int reserve(int fd, size_t size)
+{
+    for (int i = 0; i < RESERVE_TRIES; i++) {
+        if (fallocate(fd, 0, 0, (off_t)size) == 0)
+            return 0;
+        if (errno == EOPNOTSUPP || errno == ENOSYS)
+            return 0;
+        if (errno != EINTR)
+            return ipcx__errno();
+    }
+    return IPCX_EINTR;
+}
+
+/* Gives a freshly created object its mode and size, and reserves the size. */
 static int shape_new(int fd, unsigned mode, size_t size)
 {
     if (fchmod(fd, (mode_t)mode) < 0)
         return ipcx__errno();
     if (ftruncate(fd, (off_t)size) < 0)
         return ipcx__errno();
-    return 0;
+    return reserve(fd, size);
 }
 
 /* fstat() and agree_size() for a descriptor that must be a regular file. */
@@ -211,7 +222,7 @@ IPCX_API int ipcx_region_create_shm(struct ipcx_region **out, const char *name, 
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_shm_name(name)) < 0 || (rc = check_size(size)) < 0 ||
+    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = check_size(size)) < 0 ||
         (rc = read_opts(opts, true, &mode, &flags)) < 0)
         return rc;
 
@@ -248,7 +259,7 @@ IPCX_API int ipcx_region_open_shm(struct ipcx_region **out, const char *name, si
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_shm_name(name)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
+    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
     struct ipcx_region *r = region_new(IPCX_REGION_POSIX, flags);
@@ -274,7 +285,7 @@ fail:
 
 IPCX_API int ipcx_region_unlink_shm(const char *name)
 {
-    int rc = check_shm_name(name);
+    int rc = ipcx__posix_name_check(name);
     if (rc < 0)
         return rc;
     return shm_unlink(name) < 0 ? ipcx__errno() : 0;
@@ -480,7 +491,7 @@ IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path,
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = check_size(size)) < 0 ||
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = check_size(size)) < 0 ||
         (rc = read_opts(opts, true, &mode, &flags)) < 0)
         return rc;
 
@@ -492,7 +503,7 @@ IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path,
         rc = IPCX_ENOMEM;
         goto fail;
     }
-    r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, DEFAULT_MODE);
     if (r->fd < 0) {
         rc = ipcx__errno();
         goto fail;
@@ -517,7 +528,7 @@ IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, s
     int rc;
     if (!out)
         return IPCX_EINVAL;
-    if ((rc = check_path(path)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
+    if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
     struct ipcx_region *r = region_new(IPCX_REGION_FILE, flags);
@@ -527,9 +538,11 @@ IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, s
         rc = IPCX_ENOMEM;
         goto fail;
     }
-    /* O_NONBLOCK: a FIFO under that path must not hang the open; it is
-     * refused below like anything else that is not a regular file. */
-    r->fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* O_NONBLOCK: a FIFO under that path must not hang the open; O_NOCTTY:
+     * a terminal must not become the caller's controlling terminal. Both
+     * are refused below like anything else that is not a regular file. */
+    r->fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+                           O_NONBLOCK);
     if (r->fd < 0) {
         rc = ipcx__errno();
         goto fail;

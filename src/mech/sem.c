@@ -11,8 +11,9 @@
  * refused instead of silently behaving as a fresh semaphore.
  *
  * sem_open() applies the umask to the mode it is given. The file it created
- * is then given the requested mode explicitly, by path in /dev/shm (where
- * glibc keeps named semaphores as "sem.NAME") without following links.
+ * is then given the requested mode explicitly: opened by path in /dev/shm
+ * (where glibc keeps named semaphores as "sem.NAME") without following
+ * links, and fchmod()ed, which needs no /proc.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -23,12 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ipcx/error.h>
 #include <ipcx/sem.h>
 
 #include "sys/deadline.h"
 #include "sys/err.h"
+#include "sys/fd.h"
+#include "sys/posixname.h"
 
 _Static_assert(IPCX_SEM_VALUE_MAX == SEM_VALUE_MAX, "value limit mirrors SEM_VALUE_MAX");
 
@@ -54,14 +58,14 @@ struct ipcx_sem {
     char *name; /* named: the name; unnamed: NULL */
 };
 
+/* The POSIX name rules, and glibc's shorter limit for semaphores. */
 static int check_name(const char *name)
 {
-    if (!name || name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/'))
-        return IPCX_EINVAL;
+    int rc = ipcx__posix_name_check(name);
+    if (rc < 0)
+        return rc;
     if (strlen(name + 1) > SEM_NAME_MAX)
         return IPCX_ENAMETOOLONG;
-    if (!strcmp(name, "/.") || !strcmp(name, "/.."))
-        return IPCX_EINVAL;
     return 0;
 }
 
@@ -78,14 +82,32 @@ static struct ipcx_sem *handle_new(sem_t *sem, const char *name)
     return s;
 }
 
-/* Gives the file behind a just-created named semaphore its mode. */
+/*
+ * Gives the file behind a just-created named semaphore its mode. The file
+ * is opened without following a link and changed with fchmod(), not with
+ * fchmodat(AT_SYMLINK_NOFOLLOW): glibc before 2.39 implements that flag
+ * through /proc/self/fd, so it fails (ENOTSUP) where /proc is not mounted,
+ * in minimal containers and chroots. Opening for reading is enough to
+ * fchmod() a file one owns; O_NONBLOCK and O_NOCTTY make whatever might be
+ * found there harmless to open, and anything but a regular file is refused.
+ */
 static int set_mode(const char *name, unsigned mode)
 {
     char path[sizeof SEM_DIR + NAME_MAX];
     snprintf(path, sizeof path, "%s%s", SEM_DIR, name + 1);
-    if (fchmodat(AT_FDCWD, path, (mode_t)mode, AT_SYMLINK_NOFOLLOW) < 0)
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return ipcx__errno();
-    return 0;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0)
+        rc = ipcx__errno();
+    else if (!S_ISREG(st.st_mode))
+        rc = IPCX_ENODEV;
+    else if (fchmod(fd, (mode_t)mode) < 0)
+        rc = ipcx__errno();
+    ipcx__close(fd);
+    return rc;
 }
 
 IPCX_API int ipcx_sem_create(struct ipcx_sem **out, const char *name, unsigned value,

@@ -7,16 +7,23 @@
  * SIGBUS; memfd seals stop a peer from shrinking or growing the memory;
  * named objects are exclusive, refuse symbolic links and get the mode that
  * was asked for; System V segments live until removed and last detached.
- * No descriptor and no named object is left behind.
+ * The memory of a created region is reserved at once: a full filesystem
+ * (a small tmpfs mounted in a mount namespace of a child's own) fails the
+ * create with IPCX_ENOSPC instead of a later SIGBUS, and a filesystem
+ * without fallocate still works. No descriptor and no named object is
+ * left behind.
  * ipcx-test: label=process timeout=60
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -200,25 +207,31 @@ Test(region, read_only_cannot_be_made_writable)
     assert_nothing_left();
 }
 
-/* A key from ftok() on a file of our own, so parallel tests never meet. */
-static key_t own_key(char *path, size_t size)
+/*
+ * Creates a segment under a key from ftok() on a file of our own; a key
+ * that someone else holds already (EEXIST: ftok keys can collide) is
+ * traded for another. The segment is tracked for assert_nothing_left().
+ */
+static struct ipcx_region *create_own_key(char *path, size_t size, key_t *key)
 {
-    sync_tmp_path(path, size, "ipcx-key");
-    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    key_t k = ftok(path, (int)(tsup_random32() % 255) + 1);
-    cr_assert_neq(k, (key_t)-1);
-    return k;
+    cr_assert_eq(sync_key_file(path, size), 0);
+    struct ipcx_region *r = NULL;
+    int rc = IPCX_EEXIST;
+    for (int i = 0; i < SYNC_KEY_TRIES && rc == IPCX_EEXIST; i++) {
+        *key = sync_key(path);
+        cr_assert_neq(*key, (key_t)-1);
+        rc = ipcx_region_create_sysv(&r, *key, SIZE, NULL);
+    }
+    cr_assert_eq(rc, 0, "%s", ipcx_errname(rc));
+    sync_track_sysv('m', ipcx_region_sysv_id(r), *key);
+    return r;
 }
 
 Test(region, sysv_shared_by_key)
 {
     char path[512], key_arg[32];
-    key_t key = own_key(path, sizeof path);
-    struct ipcx_region *r = NULL, *r2 = NULL;
-    int rc = ipcx_region_create_sysv(&r, key, SIZE, NULL);
-    cr_assert_eq(rc, 0, "%s", ipcx_errname(rc));
+    key_t key;
+    struct ipcx_region *r = create_own_key(path, sizeof path, &key), *r2 = NULL;
     cr_assert_eq(ipcx_region_kind(r), IPCX_REGION_SYSV);
     cr_assert_eq(ipcx_region_fd(r), IPCX_ENOTSUP);
     int id = ipcx_region_sysv_id(r);
@@ -270,15 +283,13 @@ Test(region, sysv_removed_lives_until_last_detach)
     int fds = tsup_fd_count();
     char path[512];
     struct detach_arg a;
-    a.key = own_key(path, sizeof path);
+    struct ipcx_region *r = create_own_key(path, sizeof path, &a.key), *r2 = NULL;
     int p1[2], p2[2];
     cr_assert_eq(pipe2(p1, O_CLOEXEC), 0);
     cr_assert_eq(pipe2(p2, O_CLOEXEC), 0);
     a.ready = p1[1];
     a.go = p2[0];
 
-    struct ipcx_region *r = NULL, *r2 = NULL;
-    cr_assert_eq(ipcx_region_create_sysv(&r, a.key, SIZE, NULL), 0);
     a.id = ipcx_region_sysv_id(r);
     pid_t pid = tsup_fork(sysv_late_detacher, &a);
     cr_assert_gt(pid, 0);
@@ -311,11 +322,28 @@ Test(region, sysv_removed_lives_until_last_detach)
     assert_nothing_left();
 }
 
+Test(region, leftover_check_finds_and_removes_a_segment)
+{
+    /* The check that ends every test must be able to fail: a tracked
+     * segment that is not removed is reported, and removed by the check. */
+    char path[512];
+    key_t key;
+    struct ipcx_region *r = create_own_key(path, sizeof path, &key);
+    int id = ipcx_region_sysv_id(r);
+    ipcx_region_close(r);
+    cr_assert(sysv_exists(id));
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(sync_leftovers(), 1);
+    cr_assert_not(sysv_exists(id));
+    assert_nothing_left();
+}
+
 Test(region, sysv_private_shared_by_id)
 {
     char id_arg[32];
     struct ipcx_region *r = NULL;
     cr_assert_eq(ipcx_region_create_sysv(&r, IPCX_REGION_PRIVATE, SIZE, NULL), 0);
+    sync_track_sysv('m', ipcx_region_sysv_id(r), IPCX_REGION_PRIVATE);
     fill_first_half(r);
     snprintf(id_arg, sizeof id_arg, "%d", ipcx_region_sysv_id(r));
     cr_assert_eq(run_peer("sysvid", id_arg, SIZE), 0);
@@ -499,6 +527,69 @@ Test(region, received_descriptor_is_checked)
     assert_nothing_left();
 }
 
+/* The peer's side of a FUTURE_WRITE-sealed memfd: it reads, never writes. */
+static int future_write_peer(void *p)
+{
+    int fd = *(int *)p;
+    struct ipcx_region *o = NULL;
+    unsigned need = IPCX_REGION_SEAL_FUTURE_WRITE;
+    TSUP_CHILD_CHECK(ipcx_region_open_fd(&o, fd, SIZE, need, NULL) == IPCX_EPERM);
+    struct ipcx_region_opts rdonly = {.flags = IPCX_REGION_RDONLY};
+    TSUP_CHILD_CHECK(ipcx_region_open_fd(&o, fd, SIZE, need, &rdonly) == 0);
+    const unsigned char *m = ipcx_region_addr(o);
+    TSUP_CHILD_CHECK(m[0] == FIRST_HALF);
+    errno = 0;
+    TSUP_CHILD_CHECK(pwrite(fd, "x", 1, 0) < 0 && errno == EPERM);
+    void *w = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    TSUP_CHILD_CHECK(w == MAP_FAILED && errno == EPERM);
+    TSUP_CHILD_CHECK(mprotect((void *)m, SIZE, PROT_READ | PROT_WRITE) < 0);
+    ipcx_region_close(o);
+    return 0;
+}
+
+Test(region, write_seals_that_are_offered)
+{
+    int fds = tsup_fd_count();
+    struct ipcx_region *r = NULL, *o = NULL;
+    cr_assert_eq(ipcx_region_create_memfd(&r, "seal", SIZE, NULL), 0);
+    fill_first_half(r);
+    int fd = ipcx_region_fd(r);
+
+    /* The creator's own writable mapping makes the full write seal
+     * impossible; the future-write seal is the one it can add. */
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY);
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_FUTURE_WRITE), 0);
+    cr_assert_eq((unsigned)ipcx_region_seals(r) & IPCX_REGION_SEAL_FUTURE_WRITE,
+                 IPCX_REGION_SEAL_FUTURE_WRITE);
+    cr_assert_eq(ipcx_region_seal(r, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY, "still mapped");
+    /* The creator keeps writing through its mapping... */
+    ((unsigned char *)ipcx_region_addr(r))[SIZE - 1] = SECOND_HALF;
+    /* ...while a peer can neither open it writable nor write any other way. */
+    cr_assert_eq(tsup_wait_exit(tsup_fork(future_write_peer, &fd), WAIT_MS), 0);
+
+    /* The full write seal, once no writable mapping is left: through a
+     * read-only region on a descriptor opened for writing. */
+    int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    cr_assert_geq(keep, 0);
+    struct ipcx_region_opts rdonly = {.flags = IPCX_REGION_RDONLY};
+    cr_assert_eq(ipcx_region_open_fd(&o, keep, SIZE, 0, &rdonly), 0);
+    cr_assert_eq(ipcx_region_seal(o, IPCX_REGION_SEAL_WRITE), IPCX_EBUSY, "creator still open");
+    ipcx_region_close(r);
+    cr_assert_eq(ipcx_region_seal(o, IPCX_REGION_SEAL_WRITE), 0);
+    cr_assert_eq((unsigned)ipcx_region_seals(o) & IPCX_REGION_SEAL_WRITE, IPCX_REGION_SEAL_WRITE);
+    const unsigned char *m = ipcx_region_addr(o);
+    cr_assert_eq(m[0], FIRST_HALF);
+    cr_assert_eq(m[SIZE - 1], SECOND_HALF);
+    cr_assert_eq(pwrite(keep, "x", 1, 0), -1, "the bytes are frozen");
+    cr_assert_eq(errno, EPERM);
+    cr_assert_eq(mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, keep, 0), MAP_FAILED);
+    cr_assert_eq(errno, EPERM);
+    ipcx_region_close(o);
+    close(keep);
+    cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
+}
+
 static int anon_child(void *p)
 {
     struct ipcx_region *r = p;
@@ -590,6 +681,172 @@ Test(region, file_refuses_links_and_non_files)
     assert_nothing_left();
 }
 
+/* Allocated bytes behind a descriptor, as the filesystem counts them. */
+static long long allocated(int fd)
+{
+    struct stat st;
+    cr_assert_eq(fstat(fd, &st), 0);
+    return (long long)st.st_blocks * 512;
+}
+
+Test(region, memory_is_reserved_at_create)
+{
+    int fds = tsup_fd_count();
+    char name[160], path[512];
+    struct ipcx_region *r = NULL;
+    /* Without the reservation each would be sparse: nothing allocated
+     * until touched, and a full filesystem found only by a SIGBUS. */
+    cr_assert_eq(ipcx_region_create_shm(&r, shm_name(name, sizeof name), SIZE, NULL), 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "POSIX object reserved");
+    cr_assert_eq(ipcx_region_unlink(r), 0);
+    ipcx_region_close(r);
+
+    cr_assert_eq(ipcx_region_create_memfd(&r, "reserved", SIZE, NULL), 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "memfd reserved");
+    ipcx_region_close(r);
+
+    cr_assert_eq(ipcx_region_create_file(&r, sync_tmp_path(path, sizeof path, "ipcx-region-rsv"),
+                                         SIZE, NULL),
+                 0);
+    cr_assert_geq(allocated(ipcx_region_fd(r)), SIZE, "file reserved");
+    cr_assert_eq(ipcx_region_unlink(r), 0);
+    ipcx_region_close(r);
+    cr_assert_eq(tsup_fd_count(), fds);
+    assert_nothing_left();
+}
+
+struct small_fs {
+    char tmpfs_dir[512]; /* a 1 MiB tmpfs goes here */
+    char ramfs_dir[512]; /* a ramfs (no fallocate) goes here */
+};
+
+/*
+ * In a mount namespace of its own (nothing it mounts is seen outside, and
+ * it all goes when it exits): /dev/shm and a directory become 1 MiB tmpfs
+ * mounts, another directory a ramfs. A region too large for its filesystem
+ * must fail at create and leave nothing; one that fits must be usable
+ * whole; where fallocate is not supported the create still succeeds.
+ */
+static int on_small_filesystems(void *p)
+{
+    struct small_fs *fs = p;
+    char name[160], file[600];
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(unshare(CLONE_NEWNS) == 0);
+    TSUP_CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", "/dev/shm", "tmpfs", 0, "size=1m,mode=1777") == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", fs->tmpfs_dir, "tmpfs", 0, "size=1m") == 0);
+    TSUP_CHILD_CHECK(mount("ipcx-test", fs->ramfs_dir, "ramfs", 0, NULL) == 0);
+
+    TSUP_CHILD_CHECK(ipcx_region_create_shm(&r, shm_name(name, sizeof name), 4 << 20, NULL) ==
+                     IPCX_ENOSPC);
+    TSUP_CHILD_CHECK(!shm_exists(name));
+    TSUP_CHILD_CHECK(ipcx_region_create_shm(&r, name, 512 << 10, NULL) == 0);
+    memset(ipcx_region_addr(r), 1, 512 << 10);
+    TSUP_CHILD_CHECK(ipcx_region_unlink(r) == 0);
+    ipcx_region_close(r);
+
+    snprintf(file, sizeof file, "%s/region", fs->tmpfs_dir);
+    TSUP_CHILD_CHECK(ipcx_region_create_file(&r, file, 4 << 20, NULL) == IPCX_ENOSPC);
+    TSUP_CHILD_CHECK(access(file, F_OK) != 0 && errno == ENOENT);
+
+    snprintf(file, sizeof file, "%s/region", fs->ramfs_dir);
+    TSUP_CHILD_CHECK(ipcx_region_create_file(&r, file, SIZE, NULL) == 0);
+    memset(ipcx_region_addr(r), 1, SIZE);
+    TSUP_CHILD_CHECK(ipcx_region_unlink(r) == 0);
+    ipcx_region_close(r);
+    return 0;
+}
+
+Test(region, full_filesystem_fails_at_create)
+{
+    struct small_fs fs;
+    sync_tmp_path(fs.tmpfs_dir, sizeof fs.tmpfs_dir, "ipcx-region-tmpfs");
+    sync_tmp_path(fs.ramfs_dir, sizeof fs.ramfs_dir, "ipcx-region-ramfs");
+    cr_assert_eq(mkdir(fs.tmpfs_dir, 0700), 0);
+    cr_assert_eq(mkdir(fs.ramfs_dir, 0700), 0);
+    int rc = tsup_wait_exit(tsup_fork(on_small_filesystems, &fs), WAIT_MS);
+    cr_assert_eq(rmdir(fs.tmpfs_dir), 0, "unmounted with the child's namespace");
+    cr_assert_eq(rmdir(fs.ramfs_dir), 0);
+    /* 128 + SIGBUS would be a region created on a full filesystem. */
+    cr_assert_eq(rc, 0, "child ended with %d", rc);
+    assert_nothing_left();
+}
+
+/* Starts a long-sleeping helper, reports its pid, and exits without it. */
+static int spawn_and_leave(void *p)
+{
+    int out = *(int *)p;
+    const char *args[] = {"60000", NULL};
+    pid_t g = sync_spawn_helper_fds("sleep", args, NULL, 0);
+    TSUP_CHILD_CHECK(g > 0);
+    TSUP_CHILD_CHECK(write(out, &g, sizeof g) == (ssize_t)sizeof g);
+    return 0;
+}
+
+/* False once `pid` is gone or a zombie waiting for its new parent. */
+static bool alive(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *state = strrchr(buf, ')');
+    return state && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+Test(region, helpers_die_with_the_test_process)
+{
+    /* A helper started with descriptors (sync_spawn_helper_fds) by a
+     * process that then dies must die too, as tsup's children do. */
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+    cr_assert_eq(tsup_wait_exit(tsup_fork(spawn_and_leave, &p[1]), WAIT_MS), 0);
+    pid_t g = 0;
+    cr_assert_eq(read(p[0], &g, sizeof g), (ssize_t)sizeof g);
+    close(p[0]);
+    close(p[1]);
+    cr_assert_gt(g, 0);
+    int64_t end = tsup_now_ms() + WAIT_MS;
+    while (alive(g) && tsup_now_ms() < end) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    cr_assert_not(alive(g), "helper %d outlived the process that started it", (int)g);
+}
+
+/*
+ * As a session leader without a controlling terminal, opens a terminal
+ * through the library: it is refused as no regular file, and must not
+ * have become this process's controlling terminal (O_NOCTTY).
+ */
+static int open_a_terminal(void *p)
+{
+    (void)p;
+    TSUP_CHILD_CHECK(setsid() > 0);
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    TSUP_CHILD_CHECK(master >= 0);
+    TSUP_CHILD_CHECK(grantpt(master) == 0 && unlockpt(master) == 0);
+    const char *slave = ptsname(master);
+    TSUP_CHILD_CHECK(slave != NULL);
+    struct ipcx_region *r = NULL;
+    TSUP_CHILD_CHECK(ipcx_region_open_file(&r, slave, 0, NULL) == IPCX_ENODEV);
+    errno = 0;
+    int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    TSUP_CHILD_CHECK(tty < 0 && errno == ENXIO); /* still no controlling terminal */
+    close(master);
+    return 0;
+}
+
+Test(region, opening_a_terminal_does_not_make_it_ours)
+{
+    cr_assert_eq(tsup_wait_exit(tsup_fork(open_a_terminal, NULL), WAIT_MS), 0);
+}
+
 Test(region, bad_arguments)
 {
     int fds = tsup_fd_count();
@@ -600,8 +857,10 @@ Test(region, bad_arguments)
     longname[NAME_MAX + 2] = '\0';
     struct ipcx_region_opts badmode = {.mode = 04700};
     struct ipcx_region_opts badflags = {.flags = 0x100};
+    char never[160];
 
-    cr_assert_eq(ipcx_region_create_shm(NULL, "/x", 4096, NULL), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(NULL, shm_name(never, sizeof never), 4096, NULL),
+                 IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, NULL, 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "/", 4096, NULL), IPCX_EINVAL);
@@ -609,10 +868,11 @@ Test(region, bad_arguments)
     cr_assert_eq(ipcx_region_create_shm(&r, "/a/b", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, "/..", 4096, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_shm(&r, longname, 4096, NULL), IPCX_ENAMETOOLONG);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 0, NULL), IPCX_EINVAL);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 4096, &badmode), IPCX_EINVAL);
-    cr_assert_eq(ipcx_region_create_shm(&r, "/ipcx-never", 4096, &badflags), IPCX_EINVAL);
-    cr_assert_not(shm_exists("/ipcx-never"));
+    shm_name(never, sizeof never);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 0, NULL), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 4096, &badmode), IPCX_EINVAL);
+    cr_assert_eq(ipcx_region_create_shm(&r, never, 4096, &badflags), IPCX_EINVAL);
+    cr_assert_not(shm_exists(never));
     cr_assert_eq(ipcx_region_open_shm(&r, "bad", 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_unlink_shm("bad"), IPCX_EINVAL);
 
@@ -624,6 +884,11 @@ Test(region, bad_arguments)
     cr_assert_eq(ipcx_region_create_anon(&r, 0, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_anon(&r, SIZE_MAX, NULL), IPCX_EINVAL);
     cr_assert_eq(ipcx_region_create_file(&r, "", 4096, NULL), IPCX_EINVAL);
+    char toolong[PATH_MAX + 1];
+    memset(toolong, 'a', PATH_MAX);
+    toolong[PATH_MAX] = '\0';
+    cr_assert_eq(ipcx_region_create_file(&r, toolong, 4096, NULL), IPCX_ENAMETOOLONG);
+    cr_assert_eq(ipcx_region_open_file(&r, toolong, 0, NULL), IPCX_ENAMETOOLONG);
     cr_assert_eq(ipcx_region_open_file(&r, NULL, 0, NULL), IPCX_EINVAL);
     cr_assert_null(r);
 
