@@ -7,6 +7,8 @@
 #define IPCX_H
 
 #include <ipcx/common.h>
+#include <ipcx/cred.h>
 #include <ipcx/error.h>
+#include <ipcx/unix.h>
 
 #endif
