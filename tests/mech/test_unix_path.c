@@ -410,7 +410,8 @@ static int race_connect(void *arg)
     long tries = 0;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     strcpy(sa.sun_path, r->path);
-    while (!__atomic_load_n(r->stop, __ATOMIC_ACQUIRE)) {
+    int64_t end = tsup_now_ms() + 20000; /* in case the parent never says stop */
+    while (!__atomic_load_n(r->stop, __ATOMIC_ACQUIRE) && tsup_now_ms() < end) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
             got_in++;
