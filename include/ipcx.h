@@ -9,6 +9,7 @@
 #include <ipcx/common.h>
 #include <ipcx/cred.h>
 #include <ipcx/error.h>
+#include <ipcx/inet.h>
 #include <ipcx/unix.h>
 
 #endif

@@ -119,3 +119,57 @@ TSUP_HELPER(unix_whoami)
     ipcx_unix_close(c);
     return r == 0 ? 0 : 5;
 }
+
+/* tcp_echo HOST PORT: connects and echoes until end of stream. */
+TSUP_HELPER(tcp_echo)
+{
+    if (argc < 3)
+        return 2;
+    struct ipcx_tcp *c;
+    if (ipcx_tcp_connect(&c, argv[1], (uint16_t)atoi(argv[2]), NULL, 5000) != 0)
+        return 3;
+    char buf[65536];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = ipcx_tcp_recv(c, buf, sizeof buf, 10000);
+        if (n == 0)
+            break;
+        if (n < 0 || ipcx_tcp_send(c, buf, (size_t)n, 10000) != n) {
+            rc = 1;
+            break;
+        }
+    }
+    ipcx_tcp_close(c);
+    return rc;
+}
+
+/*
+ * udp_echo HOST PORT COUNT: opens a UDP socket on an ephemeral port of
+ * HOST, says "hello" to HOST:PORT (so the test learns its address), then
+ * echoes COUNT datagrams back to their senders.
+ */
+TSUP_HELPER(udp_echo)
+{
+    if (argc < 4)
+        return 2;
+    struct ipcx_inet_addr to;
+    if (ipcx_inet_resolve(&to, 1, argv[1], (uint16_t)atoi(argv[2]), NULL, 2000) < 1)
+        return 3;
+    struct ipcx_udp *u;
+    if (ipcx_udp_open(&u, argv[1], 0, NULL) != 0)
+        return 4;
+    if (ipcx_udp_sendto(u, &to, "hello", 5, 2000) != 5)
+        return 5;
+    int count = atoi(argv[3]);
+    char buf[65536];
+    for (int i = 0; i < count; i++) {
+        struct ipcx_inet_addr from;
+        ssize_t n = ipcx_udp_recv(u, buf, sizeof buf, &from, 10000);
+        if (n < 0)
+            return 6;
+        if (ipcx_udp_sendto(u, &from, buf, (size_t)n, 5000) != n)
+            return 7;
+    }
+    ipcx_udp_close(u);
+    return 0;
+}
