@@ -27,7 +27,8 @@
  *   - not a socket (a regular file, a directory, a symbolic link, wherever
  *     it points): IPCX_EEXIST, and the path is left alone;
  *   - a socket with a live owner (a connection attempt is accepted, or
- *     answers with anything but "refused"): IPCX_EADDRINUSE;
+ *     answers with anything but "refused"): IPCX_EADDRINUSE (the owner sees
+ *     that attempt as a connection that ends at once);
  *   - a socket nobody listens on any more (a dead process's leftover:
  *     connection refused): removed and bound again ("stale takeover"). The
  *     kernel has no "unlink if still this inode": between the final check

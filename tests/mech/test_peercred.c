@@ -4,12 +4,20 @@
  * peer's real pid, uid and gid, on both ends, for an exec'ed process and
  * for one running as another user; a pidfd names the peer process and
  * reports its exit; the credentials policy admits and refuses by uid, by
- * primary and supplementary group, never by pid.
+ * primary and supplementary group, never by pid. On a kernel without
+ * SO_PEERPIDFD (simulated with a seccomp filter) the pidfd query says
+ * IPCX_ENOTSUP and the credentials still work.
  * ipcx-test: label=process timeout=60
  */
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "socktest.h"
 
@@ -274,4 +282,55 @@ Test(peercred, policy_decisions)
     cr_assert_eq(ipcx_cred_check(&bad2, &self), IPCX_EINVAL);
     cr_assert_eq(ipcx_cred_check(&bad3, &self), IPCX_EINVAL);
     cr_assert_eq(ipcx_cred_check(NULL, NULL), IPCX_EINVAL);
+}
+
+/*
+ * Makes getsockopt(..., SO_PEERPIDFD = 77, ...) fail with ENOPROTOOPT, as on
+ * kernels before 6.5, for this process only.
+ */
+static int pretend_old_kernel(void)
+{
+    unsigned lo = offsetof(struct seccomp_data, args[2]) + (BYTE_ORDER == BIG_ENDIAN ? 4 : 0);
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getsockopt, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, lo),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 77, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOPROTOOPT),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int pidfd_on_old_kernel(void *arg)
+{
+    (void)arg;
+    struct ipcx_unix *a, *b;
+    TSUP_CHILD_CHECK(ipcx_unix_pair(&a, &b, IPCX_UNIX_STREAM) == 0);
+    int before = ipcx_unix_peer_pidfd(a);
+    TSUP_CHILD_CHECK(before >= 0);
+    close(before);
+    TSUP_CHILD_CHECK(pretend_old_kernel() == 0);
+    int base = tsup_fd_count();
+    int rc = ipcx_unix_peer_pidfd(a);
+    if (rc != IPCX_ENOTSUP)
+        fprintf(stderr, "pidfd on an old kernel: %s\n", ipcx_errname(rc));
+    TSUP_CHILD_CHECK(rc == IPCX_ENOTSUP);
+    TSUP_CHILD_CHECK(tsup_fd_count() == base);
+    struct ipcx_cred cred;
+    TSUP_CHILD_CHECK(ipcx_unix_peer_cred(a, &cred) == 0 && cred.pid == getpid());
+    TSUP_CHILD_CHECK(ipcx_unix_peer_check(a, NULL) == 0);
+    ipcx_unix_close(a);
+    ipcx_unix_close(b);
+    return 0;
+}
+
+Test(peercred, without_so_peerpidfd_the_pidfd_is_not_supported_and_creds_still_work)
+{
+    pid_t pid = tsup_fork(pidfd_on_old_kernel, NULL);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 10000), 0);
 }
