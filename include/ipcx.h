@@ -7,9 +7,11 @@
 #define IPCX_H
 
 #include <ipcx/common.h>
+#include <ipcx/cred.h>
 #include <ipcx/error.h>
 #include <ipcx/fifo.h>
 #include <ipcx/filelock.h>
+#include <ipcx/inet.h>
 #include <ipcx/lock.h>
 #include <ipcx/pipe.h>
 #include <ipcx/posixmq.h>
@@ -19,5 +21,6 @@
 #include <ipcx/signal.h>
 #include <ipcx/sysvmsg.h>
 #include <ipcx/sysvsem.h>
+#include <ipcx/unix.h>
 
 #endif

@@ -101,7 +101,8 @@ extern "C" {
     X(EVERSION, IPCX_ELIBBASE - 4, "incompatible layout or protocol version") \
     X(ETRUNC, IPCX_ELIBBASE - 5, "message truncated to fit the buffer")       \
     X(EBADURL, IPCX_ELIBBASE - 6, "malformed or unknown URL")                 \
-    X(EPOLICY, IPCX_ELIBBASE - 7, "peer refused by the credentials policy")
+    X(EPOLICY, IPCX_ELIBBASE - 7, "peer refused by the credentials policy")   \
+    X(ECTRUNC, IPCX_ELIBBASE - 8, "descriptors lost: control data truncated")
 
 /* Every code, in one list. */
 #define IPCX_ERRORS(X) IPCX_ERRNO_CODES(X) IPCX_LIB_CODES(X)
