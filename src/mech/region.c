@@ -215,26 +215,51 @@ static int fd_size(int fd, size_t expected, size_t *out)
     return agree_size((int64_t)st.st_size, expected, out);
 }
 
-IPCX_API int ipcx_region_create_shm(struct ipcx_region **out, const char *name, size_t size,
-                                    const struct ipcx_region_opts *opts)
-{
-    unsigned mode, flags;
-    int rc;
-    if (!out)
-        return IPCX_EINVAL;
-    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = check_size(size)) < 0 ||
-        (rc = read_opts(opts, true, &mode, &flags)) < 0)
-        return rc;
+/* A backing reached by a name: POSIX shared memory or a file. */
+struct named_backing {
+    int kind;
+    /* Opens the descriptor: creating exclusively, or an existing object. */
+    int (*open_fd)(const char *name, bool create, bool readonly);
+    int (*remove)(const char *name);
+};
 
+static int shm_fd(const char *name, bool create, bool readonly)
+{
+    if (create)
+        return shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    return shm_open(name, (readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
+/* O_NONBLOCK: a FIFO under that path must not hang the open; O_NOCTTY: a
+ * terminal must not become the caller's controlling terminal. Both are
+ * refused later like anything else that is not a regular file. */
+static int file_fd(const char *path, bool create, bool readonly)
+{
+    if (create)
+        return open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                    DEFAULT_MODE);
+    return open(path,
+                (readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+}
+
+static const struct named_backing shm_backing = {IPCX_REGION_POSIX, shm_fd, shm_unlink};
+static const struct named_backing file_backing = {IPCX_REGION_FILE, file_fd, unlink};
+
+/* Creates the named object exclusively, sizes and maps it; on failure the
+ * name is removed again, so a half-made region never stays behind. */
+static int create_named(struct ipcx_region **out, const struct named_backing *b, const char *name,
+                        size_t size, unsigned mode, unsigned flags)
+{
+    int rc;
     bool created = false;
-    struct ipcx_region *r = region_new(IPCX_REGION_POSIX, flags);
+    struct ipcx_region *r = region_new(b->kind, flags);
     if (!r)
         return IPCX_ENOMEM;
     if (!(r->name = strdup(name))) {
         rc = IPCX_ENOMEM;
         goto fail;
     }
-    r->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, DEFAULT_MODE);
+    r->fd = b->open_fd(name, true, false);
     if (r->fd < 0) {
         rc = ipcx__errno();
         goto fail;
@@ -247,9 +272,48 @@ IPCX_API int ipcx_region_create_shm(struct ipcx_region **out, const char *name, 
     return 0;
 fail:
     if (created)
-        shm_unlink(name);
+        b->remove(name);
     region_free(r);
     return rc;
+}
+
+/* Opens an existing named object and maps it once its size agrees. */
+static int open_named(struct ipcx_region **out, const struct named_backing *b, const char *name,
+                      size_t size, unsigned flags)
+{
+    int rc;
+    struct ipcx_region *r = region_new(b->kind, flags);
+    if (!r)
+        return IPCX_ENOMEM;
+    if (!(r->name = strdup(name))) {
+        rc = IPCX_ENOMEM;
+        goto fail;
+    }
+    r->fd = b->open_fd(name, false, r->readonly);
+    if (r->fd < 0) {
+        rc = ipcx__errno();
+        goto fail;
+    }
+    if ((rc = fd_size(r->fd, size, &r->size)) < 0 || (rc = map_fd(r, flags)) < 0)
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    region_free(r);
+    return rc;
+}
+
+IPCX_API int ipcx_region_create_shm(struct ipcx_region **out, const char *name, size_t size,
+                                    const struct ipcx_region_opts *opts)
+{
+    unsigned mode, flags;
+    int rc;
+    if (!out)
+        return IPCX_EINVAL;
+    if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = check_size(size)) < 0 ||
+        (rc = read_opts(opts, true, &mode, &flags)) < 0)
+        return rc;
+    return create_named(out, &shm_backing, name, size, mode, flags);
 }
 
 IPCX_API int ipcx_region_open_shm(struct ipcx_region **out, const char *name, size_t size,
@@ -262,25 +326,7 @@ IPCX_API int ipcx_region_open_shm(struct ipcx_region **out, const char *name, si
     if ((rc = ipcx__posix_name_check(name)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
-    struct ipcx_region *r = region_new(IPCX_REGION_POSIX, flags);
-    if (!r)
-        return IPCX_ENOMEM;
-    if (!(r->name = strdup(name))) {
-        rc = IPCX_ENOMEM;
-        goto fail;
-    }
-    r->fd = shm_open(name, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (r->fd < 0) {
-        rc = ipcx__errno();
-        goto fail;
-    }
-    if ((rc = fd_size(r->fd, size, &r->size)) < 0 || (rc = map_fd(r, flags)) < 0)
-        goto fail;
-    *out = r;
-    return 0;
-fail:
-    region_free(r);
-    return rc;
+    return open_named(out, &shm_backing, name, size, flags);
 }
 
 IPCX_API int ipcx_region_unlink_shm(const char *name)
@@ -495,30 +541,7 @@ IPCX_API int ipcx_region_create_file(struct ipcx_region **out, const char *path,
         (rc = read_opts(opts, true, &mode, &flags)) < 0)
         return rc;
 
-    bool created = false;
-    struct ipcx_region *r = region_new(IPCX_REGION_FILE, flags);
-    if (!r)
-        return IPCX_ENOMEM;
-    if (!(r->name = strdup(path))) {
-        rc = IPCX_ENOMEM;
-        goto fail;
-    }
-    r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, DEFAULT_MODE);
-    if (r->fd < 0) {
-        rc = ipcx__errno();
-        goto fail;
-    }
-    created = true;
-    r->size = size;
-    if ((rc = shape_new(r->fd, mode, size)) < 0 || (rc = map_fd(r, flags)) < 0)
-        goto fail;
-    *out = r;
-    return 0;
-fail:
-    if (created)
-        unlink(path);
-    region_free(r);
-    return rc;
+    return create_named(out, &file_backing, path, size, mode, flags);
 }
 
 IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, size_t size,
@@ -531,29 +554,7 @@ IPCX_API int ipcx_region_open_file(struct ipcx_region **out, const char *path, s
     if ((rc = ipcx__path_check(path)) < 0 || (rc = read_opts(opts, false, &mode, &flags)) < 0)
         return rc;
 
-    struct ipcx_region *r = region_new(IPCX_REGION_FILE, flags);
-    if (!r)
-        return IPCX_ENOMEM;
-    if (!(r->name = strdup(path))) {
-        rc = IPCX_ENOMEM;
-        goto fail;
-    }
-    /* O_NONBLOCK: a FIFO under that path must not hang the open; O_NOCTTY:
-     * a terminal must not become the caller's controlling terminal. Both
-     * are refused below like anything else that is not a regular file. */
-    r->fd = open(path, (r->readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
-                           O_NONBLOCK);
-    if (r->fd < 0) {
-        rc = ipcx__errno();
-        goto fail;
-    }
-    if ((rc = fd_size(r->fd, size, &r->size)) < 0 || (rc = map_fd(r, flags)) < 0)
-        goto fail;
-    *out = r;
-    return 0;
-fail:
-    region_free(r);
-    return rc;
+    return open_named(out, &file_backing, path, size, flags);
 }
 
 IPCX_API int ipcx_region_sync(struct ipcx_region *r, size_t offset, size_t len, unsigned flags)
