@@ -53,11 +53,6 @@ struct ipcx_udp {
     int family;
 };
 
-static int nowait_code(int rc, int timeout_ms)
-{
-    return (rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT) ? IPCX_EAGAIN : rc;
-}
-
 static int check_opts(const struct ipcx_inet_opts *o)
 {
     if (!o)
@@ -413,7 +408,7 @@ IPCX_API int ipcx_inet_resolve(struct ipcx_inet_addr *out, size_t max, const cha
     int rc = ipcx__deadline_init(&d, timeout_ms);
     if (rc < 0)
         return rc;
-    return nowait_code(resolve(out, max, host, port, opts, true, &d), timeout_ms);
+    return (int)ipcx__deadline_map(resolve(out, max, host, port, opts, true, &d), timeout_ms);
 }
 
 /* The deadline for resolving in calls that have no timeout of their own. */
@@ -524,26 +519,6 @@ static int set_nodelay(int fd, bool delay)
     return delay ? 0 : set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
 }
 
-/* accept(2): these mean a queued connection died; the next one may be fine. */
-static bool accept_transient(int e)
-{
-    switch (e) {
-    case EINTR:
-    case ECONNABORTED:
-    case EPROTO:
-    case ENETDOWN:
-    case ENOPROTOOPT:
-    case EHOSTDOWN:
-    case ENONET:
-    case EHOSTUNREACH:
-    case EOPNOTSUPP:
-    case ENETUNREACH:
-        return true;
-    default:
-        return false;
-    }
-}
-
 IPCX_API int ipcx_tcp_accept(struct ipcx_tcp *l, struct ipcx_tcp **out, int timeout_ms)
 {
     if (out)
@@ -554,19 +529,9 @@ IPCX_API int ipcx_tcp_accept(struct ipcx_tcp *l, struct ipcx_tcp **out, int time
     int rc = ipcx__deadline_init(&d, timeout_ms);
     if (rc < 0)
         return rc;
-    int fd;
-    for (;;) {
-        fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd >= 0)
-            break;
-        if (accept_transient(errno))
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return ipcx__errno();
-        rc = ipcx__poll1(l->fd, POLLIN, &d);
-        if (rc < 0)
-            return nowait_code(rc, timeout_ms);
-    }
+    int fd = ipcx__sock_accept(l->fd, &d);
+    if (fd < 0)
+        return (int)ipcx__deadline_map(fd, timeout_ms);
     struct ipcx_tcp *s = calloc(1, sizeof *s);
     rc = s ? set_nodelay(fd, l->delay) : IPCX_ENOMEM;
     if (rc < 0) {
@@ -622,12 +587,12 @@ IPCX_API int ipcx_tcp_connect(struct ipcx_tcp **out, const char *host, uint16_t 
     struct ipcx_inet_addr addrs[MAX_ADDRS];
     int n = resolve(addrs, MAX_ADDRS, host, port, opts, false, &d);
     if (n < 0)
-        return nowait_code(n, timeout_ms);
+        return (int)ipcx__deadline_map(n, timeout_ms);
     int err = IPCX_ECONNREFUSED;
     for (int i = 0; i < n; i++) {
         int fd = connect_one(&addrs[i], SOCK_STREAM, &d);
         if (fd == IPCX_ETIMEDOUT)
-            return nowait_code(fd, timeout_ms);
+            return (int)ipcx__deadline_map(fd, timeout_ms);
         if (fd < 0) {
             err = fd;
             continue;
@@ -662,7 +627,7 @@ IPCX_API ssize_t ipcx_tcp_send(struct ipcx_tcp *c, const void *buf, size_t len, 
         return rc;
     struct iovec iov = {(void *)buf, len};
     ssize_t n = ipcx__sock_sendmsg(c->fd, &iov, 1, NULL, 0, NULL, 0, true, &d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_tcp_recv(struct ipcx_tcp *c, void *buf, size_t len, int timeout_ms)
@@ -673,7 +638,7 @@ IPCX_API ssize_t ipcx_tcp_recv(struct ipcx_tcp *c, void *buf, size_t len, int ti
         return rc;
     struct iovec iov = {buf, len};
     ssize_t n = ipcx__sock_recvmsg(c->fd, &iov, 1, NULL, &d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API int ipcx_tcp_shutdown(struct ipcx_tcp *c)
@@ -773,7 +738,7 @@ IPCX_API int ipcx_udp_connect(struct ipcx_udp **out, const char *host, uint16_t 
     struct ipcx_inet_addr addrs[MAX_ADDRS];
     int n = resolve(addrs, MAX_ADDRS, host, port, opts, false, &d);
     if (n < 0)
-        return nowait_code(n, timeout_ms);
+        return (int)ipcx__deadline_map(n, timeout_ms);
     int err = 0;
     for (int i = 0; i < n; i++) {
         int fd = connect_one(&addrs[i], SOCK_DGRAM, &d);
@@ -804,7 +769,7 @@ static ssize_t udp_send(struct ipcx_udp *u, const struct ipcx_inet_addr *to, con
     struct iovec iov = {(void *)buf, len};
     ssize_t n = ipcx__sock_sendmsg(u->fd, &iov, 1, NULL, 0, to ? &dst.u.sa : NULL, to ? dst.len : 0,
                                    false, &d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_udp_send(struct ipcx_udp *u, const void *buf, size_t len, int timeout_ms)
@@ -835,7 +800,7 @@ IPCX_API ssize_t ipcx_udp_recv(struct ipcx_udp *u, void *buf, size_t len,
     struct iovec iov = {buf, len};
     ssize_t n = ipcx__sock_recvmsg(u->fd, &iov, 1, &rx, &d);
     if (n < 0)
-        return nowait_code((int)n, timeout_ms);
+        return (int)ipcx__deadline_map((int)n, timeout_ms);
     if (from) {
         src.len = rx.addrlen;
         unmap_v4(&src);

@@ -54,11 +54,6 @@ struct ipcx_unix {
 #define SUN_MAX      sizeof(((struct sockaddr_un *)0)->sun_path)
 
 /* IPCX_NOWAIT on an operation that would block says EAGAIN, not ETIMEDOUT. */
-static int nowait_code(int rc, int timeout_ms)
-{
-    return (rc == IPCX_ETIMEDOUT && timeout_ms == IPCX_NOWAIT) ? IPCX_EAGAIN : rc;
-}
-
 static int sock_type(enum ipcx_unix_type t)
 {
     switch (t) {
@@ -397,19 +392,9 @@ IPCX_API int ipcx_unix_accept(struct ipcx_unix *l, struct ipcx_unix **out, int t
     int rc = ipcx__deadline_init(&d, timeout_ms);
     if (rc < 0)
         return rc;
-    int fd;
-    for (;;) {
-        fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd >= 0)
-            break;
-        if (errno == EINTR || errno == ECONNABORTED)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return ipcx__errno();
-        rc = ipcx__poll1(l->fd, POLLIN, &d);
-        if (rc < 0)
-            return nowait_code(rc, timeout_ms);
-    }
+    int fd = ipcx__sock_accept(l->fd, &d);
+    if (fd < 0)
+        return (int)ipcx__deadline_map(fd, timeout_ms);
     rc = ipcx__sock_peer_allowed(fd, l->has_policy ? &l->policy : NULL, NULL);
     if (rc < 0) {
         ipcx__close(fd);
@@ -521,7 +506,7 @@ IPCX_API int ipcx_unix_connect(struct ipcx_unix **out, const char *addr, enum ip
     } else {
         rc = connect_deadline(fd, &sa, len, &d);
         if (rc < 0) {
-            rc = nowait_code(rc, timeout_ms);
+            rc = (int)ipcx__deadline_map(rc, timeout_ms);
             goto fail;
         }
     }
@@ -594,7 +579,7 @@ static ssize_t send_common(struct ipcx_unix *s, const struct sockaddr_un *to, so
     struct iovec iov = {(void *)buf, len};
     ssize_t n =
         ipcx__sock_sendmsg(s->fd, &iov, 1, fds, nfds, to, tolen, s->type == IPCX_UNIX_STREAM, d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_unix_send(struct ipcx_unix *s, const void *buf, size_t len, int timeout_ms)
@@ -641,7 +626,7 @@ static ssize_t recv_common(struct ipcx_unix *s, void *buf, size_t len, struct ip
 {
     struct iovec iov = {buf, len};
     ssize_t n = ipcx__sock_recvmsg(s->fd, &iov, 1, rx, d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API ssize_t ipcx_unix_recv(struct ipcx_unix *s, void *buf, size_t len, int timeout_ms)
@@ -716,7 +701,7 @@ IPCX_API ssize_t ipcx_unix_next_size(struct ipcx_unix *s, int timeout_ms)
     if (rc < 0)
         return rc;
     ssize_t n = ipcx__sock_peek_size(s->fd, &d);
-    return n < 0 ? nowait_code((int)n, timeout_ms) : n;
+    return ipcx__deadline_map(n, timeout_ms);
 }
 
 IPCX_API int ipcx_unix_shutdown(struct ipcx_unix *s)

@@ -363,3 +363,39 @@ int ipcx__sock_peer_allowed(int sock, const struct ipcx_cred_policy *policy, str
     free(groups);
     return rc;
 }
+
+/* accept(2): these mean a queued connection died; the next one may be fine. */
+static bool accept_transient(int e)
+{
+    switch (e) {
+    case EINTR:
+    case ECONNABORTED:
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int ipcx__sock_accept(int lsock, const struct ipcx__deadline *d)
+{
+    for (;;) {
+        int fd = accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0)
+            return fd;
+        if (accept_transient(errno))
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return ipcx__errno();
+        int rc = ipcx__poll1(lsock, POLLIN, d);
+        if (rc < 0)
+            return rc;
+    }
+}

@@ -95,6 +95,15 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
 ssize_t ipcx__sock_peek_size(int sock, const struct ipcx__deadline *d);
 
 /*
+ * Accepts a connection on the non-blocking listener `lsock`, waiting for
+ * one until the deadline. Errors that only mean a queued connection died
+ * before it was taken (ECONNABORTED, and the network errors accept(2) may
+ * pass on) are skipped. Returns the new socket, non-blocking and
+ * close-on-exec, or a negative code (IPCX_ETIMEDOUT at the deadline).
+ */
+int ipcx__sock_accept(int lsock, const struct ipcx__deadline *d);
+
+/*
  * The peer's credentials as the kernel recorded them when the connection
  * was made (SO_PEERCRED). Returns 0, IPCX_ENOTCONN when the kernel has none
  * (an unconnected socket, a datagram socket), or another negative code.
