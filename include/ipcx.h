@@ -6,13 +6,16 @@
 #ifndef IPCX_H
 #define IPCX_H
 
+#include <ipcx/chan.h>
 #include <ipcx/common.h>
 #include <ipcx/cred.h>
 #include <ipcx/error.h>
 #include <ipcx/fifo.h>
 #include <ipcx/filelock.h>
 #include <ipcx/inet.h>
+#include <ipcx/link.h>
 #include <ipcx/lock.h>
+#include <ipcx/msg.h>
 #include <ipcx/pipe.h>
 #include <ipcx/posixmq.h>
 #include <ipcx/region.h>
