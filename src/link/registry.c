@@ -7,7 +7,16 @@
 
 #include "link/link.h"
 
+extern const struct ipcx__transport ipcx__transport_fifo;
+extern const struct ipcx__transport ipcx__transport_mq;
+extern const struct ipcx__transport ipcx__transport_sysv;
+extern const struct ipcx__transport ipcx__transport_udp;
+
 static const struct ipcx__transport *const transports[] = {
+    &ipcx__transport_fifo,
+    &ipcx__transport_mq,
+    &ipcx__transport_sysv,
+    &ipcx__transport_udp,
     NULL, /* end */
 };
 
