@@ -17,7 +17,8 @@
  * asks for a size of its own, and one the system refuses (above
  * msgsize_max for an unprivileged process) gives IPCX_EINVAL at listen:
  * nothing is clamped silently. A dialer takes the limit from the queue;
- * a smaller opts->max_msg lowers its own limit.
+ * a smaller opts->max_msg lowers its own limit, a larger one gives
+ * IPCX_EINVAL.
  *
  * Lifetime: closing the listener removes the name (no new dialer finds
  * it); the receiving link keeps the queue open and still receives what is
@@ -95,12 +96,16 @@ static int link_new(struct mq_link **out, struct ipcx_posixmq *q, unsigned flags
         free(k);
         return IPCX_ENOMEM;
     }
-    k->q = q;
     k->base.tp = &ipcx__transport_mq;
     k->base.caps.flags = flags;
     k->base.caps.max_msg = k->msg_size - HDR;
-    if (limit > 0 && limit < k->base.caps.max_msg)
+    if (limit > k->base.caps.max_msg) {
+        link_free(k);
+        return IPCX_EINVAL;
+    }
+    if (limit > 0)
         k->base.caps.max_msg = limit;
+    k->q = q;
     k->base.fd = (flags & IPCX_LINK_RECV) ? ipcx_posixmq_fd(q) : -1;
     *out = k;
     return 0;

@@ -140,6 +140,9 @@ Test(mq, largest_message_and_one_byte_more)
     cr_assert_eq(ipcx_link_send(small, &m, 0), IPCX_EMSGSIZE);
     cr_assert_eq(ipcx_link_send(rx, &m, 0), IPCX_ENOTSUP);
     ipcx_link_close(small);
+    o.max_msg = c.max_msg + 1;
+    cr_assert_eq(ipcx_link_dial(&small, url, &o, 1000), IPCX_EINVAL);
+    cr_assert_null(small);
     ipcx_link_close(tx);
     ipcx_link_close(rx);
     ipcx_listener_close(l);
