@@ -157,7 +157,8 @@ static size_t round_pow2(size_t n)
 
 /* ---- liveness ----------------------------------------------------------- */
 
-/* Looks at the socket without waiting (one or two system calls). Updates
+/* Looks at the socket without waiting (one system call while nothing is
+ * there, the usual case; a second to read what came). Updates
  * k->peer: a goodbye byte means an orderly close, end of stream or a reset
  * without one means death, anything else is a protocol violation. Returns
  * 0, or IPCX_EPROTO. */
@@ -167,26 +168,28 @@ static int check_peer(struct shm_link *k)
         return k->garbage ? IPCX_EPROTO : 0;
     struct ipcx__deadline now;
     ipcx__deadline_init(&now, 0);
-    for (;;) {
-        unsigned char buf[16];
-        struct iovec iov = {buf, sizeof buf};
-        ssize_t n = ipcx__sock_recvmsg(k->sock, &iov, 1, NULL, &now);
-        if (n == IPCX_ETIMEDOUT || n == IPCX_EAGAIN)
-            return 0;
-        if (n == 1 && buf[0] == GOODBYE) {
-            k->peer = PEER_CLOSED;
-            return 0;
-        }
-        if (n == 0 || n == IPCX_ECONNRESET || n == IPCX_EPIPE) {
-            k->peer = PEER_DEAD;
-            return 0;
-        }
-        /* Garbage, descriptors, or an error on our own socket: the link
-         * can no longer tell its peer's state. */
-        k->peer = PEER_DEAD;
-        k->garbage = 1;
-        return IPCX_EPROTO;
+    struct pollfd pf = {.fd = k->sock, .events = POLLIN};
+    int r = ipcx__poll_deadline(&pf, 1, &now);
+    if (r == IPCX_ETIMEDOUT)
+        return 0;
+    unsigned char buf[16];
+    struct iovec iov = {buf, sizeof buf};
+    ssize_t n = ipcx__sock_recvmsg(k->sock, &iov, 1, NULL, &now);
+    if (n == IPCX_ETIMEDOUT || n == IPCX_EAGAIN)
+        return 0;
+    if (n == 1 && buf[0] == GOODBYE) {
+        k->peer = PEER_CLOSED;
+        return 0;
     }
+    if (n == 0 || n == IPCX_ECONNRESET || n == IPCX_EPIPE) {
+        k->peer = PEER_DEAD;
+        return 0;
+    }
+    /* Garbage, descriptors, or an error on our own socket: the link can no
+     * longer tell its peer's state. */
+    k->peer = PEER_DEAD;
+    k->garbage = 1;
+    return IPCX_EPROTO;
 }
 
 /* What a call reports once the peer is gone and nothing is left to take. */
