@@ -7,9 +7,10 @@
  * directory, opened by name (reader first, so that the writer's open does
  * not wait) and unlinked at once: nothing stays in the file system. Every
  * call passes the run's timeout, as a program using the library would; the
- * library's writes block SIGPIPE around the write and its reads wait with
- * poll() on a non-blocking description, which is what the wrapper check
- * measures against the plain read(2) and write(2).
+ * library's writes are pwritev2(RWF_NOSIGNAL) (or block SIGPIPE around the
+ * write on older kernels) and its reads wait with poll() on a non-blocking
+ * description, which is what the wrapper check measures against the plain
+ * read(2) and write(2).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -125,6 +125,9 @@ IPCX_API int ipcx_posixmq_send(struct ipcx_posixmq *q, const void *msg, size_t l
     static const char empty;
     if (!msg)
         msg = &empty;
+    int r = ipcx__io_first((int)q->mqd, IPCX__IO_TX, POLLOUT, &d);
+    if (r < 0)
+        return (int)ipcx__deadline_map(r, timeout_ms);
     for (;;) {
         if (mq_send(q->mqd, msg, len, prio) == 0)
             return 0;
@@ -132,7 +135,7 @@ IPCX_API int ipcx_posixmq_send(struct ipcx_posixmq *q, const void *msg, size_t l
             continue;
         if (errno != EAGAIN)
             return ipcx__errno();
-        int r = ipcx__poll1((int)q->mqd, POLLOUT, &d);
+        r = ipcx__io_wait((int)q->mqd, IPCX__IO_TX, POLLOUT, &d);
         if (r < 0)
             return (int)ipcx__deadline_map(r, timeout_ms);
     }
@@ -144,6 +147,9 @@ IPCX_API ssize_t ipcx_posixmq_recv(struct ipcx_posixmq *q, void *buf, size_t cap
     struct ipcx__deadline d;
     if (!q || !buf || ipcx__deadline_init(&d, timeout_ms) < 0)
         return IPCX_EINVAL;
+    int r = ipcx__io_first((int)q->mqd, IPCX__IO_RX, POLLIN, &d);
+    if (r < 0)
+        return (int)ipcx__deadline_map(r, timeout_ms);
     for (;;) {
         unsigned p = 0;
         ssize_t n = mq_receive(q->mqd, buf, cap, &p);
@@ -156,7 +162,7 @@ IPCX_API ssize_t ipcx_posixmq_recv(struct ipcx_posixmq *q, void *buf, size_t cap
             continue;
         if (errno != EAGAIN)
             return ipcx__errno();
-        int r = ipcx__poll1((int)q->mqd, POLLIN, &d);
+        r = ipcx__io_wait((int)q->mqd, IPCX__IO_RX, POLLIN, &d);
         if (r < 0)
             return (int)ipcx__deadline_map(r, timeout_ms);
     }

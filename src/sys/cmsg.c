@@ -5,7 +5,10 @@
  *
  * Every call is non-blocking in the kernel (MSG_DONTWAIT) and waits with
  * ipcx__poll1() for what is left of the deadline, so the caller's socket may
- * be in either mode and the deadline is kept across signals.
+ * be in either mode and the deadline is kept across signals. Whether a call
+ * waits before its first attempt or after it follows the descriptor's last
+ * call (ipcx__io_first(), fd.h): two system calls per message that has to
+ * be waited for, one per message already there.
  *
  * Receiving descriptors is where leaks hide. The kernel installs as many of
  * a message's descriptors as fit in the control buffer and sets MSG_CTRUNC
@@ -106,7 +109,10 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
     size_t sent = 0;
     bool fds_pending = nfds > 0;
     unsigned backoff_us = 0;
-    bool waited = false;
+    int r = ipcx__io_first(sock, IPCX__IO_TX, POLLOUT, d);
+    if (r < 0)
+        return r;
+    bool waited = r > 0;
     for (;;) {
         struct msghdr m = {0};
         m.msg_name = (void *)addr;
@@ -146,7 +152,7 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
             return sent ? (ssize_t)sent : IPCX_ETIMEDOUT;
         if (waited)
             backoff_sleep(&backoff_us, d);
-        int r = ipcx__poll1(sock, POLLOUT, d);
+        r = ipcx__io_wait(sock, IPCX__IO_TX, POLLOUT, d);
         if (r < 0)
             return sent ? (ssize_t)sent : r;
         waited = true;
@@ -217,6 +223,9 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
     union ctl_buf ctl;
     size_t ctl_len = CMSG_SPACE(sizeof(int) * (cap ? cap : 1)) + CTL_CRED_SPACE;
 
+    int r = ipcx__io_first(sock, IPCX__IO_RX, POLLIN, d);
+    if (r < 0)
+        return r;
     for (;;) {
         struct msghdr m = {0};
         m.msg_iov = (struct iovec *)iov;
@@ -233,7 +242,7 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 return ipcx__errno();
-            int r = ipcx__poll1(sock, POLLIN, d);
+            r = ipcx__io_wait(sock, IPCX__IO_RX, POLLIN, d);
             if (r < 0)
                 return r;
             continue;
@@ -254,6 +263,9 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
 
 ssize_t ipcx__sock_peek_size(int sock, const struct ipcx__deadline *d)
 {
+    int r = ipcx__io_first(sock, IPCX__IO_RX, POLLIN, d);
+    if (r < 0)
+        return r;
     for (;;) {
         struct msghdr m = {0};
         ssize_t n = recvmsg(sock, &m, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
@@ -263,7 +275,7 @@ ssize_t ipcx__sock_peek_size(int sock, const struct ipcx__deadline *d)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return ipcx__errno();
-        int r = ipcx__poll1(sock, POLLIN, d);
+        r = ipcx__io_wait(sock, IPCX__IO_RX, POLLIN, d);
         if (r < 0)
             return r;
     }

@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "sys/err.h"
@@ -76,8 +77,47 @@ int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d)
     }
 }
 
+/*
+ * The wait hints (see fd.h): one byte per descriptor and direction. 0: try
+ * first. n > 0: the last call waited; wait first for n - 1 more calls, then
+ * try first once. Descriptors beyond the table always try first.
+ */
+#define HINT_FDS 65536
+static _Atomic unsigned char hints[HINT_FDS][2];
+
+static void hint_store(int fd, enum ipcx__io_dir dir, unsigned char v)
+{
+    if (fd < 0 || fd >= HINT_FDS)
+        return;
+    /* Stores only on a change: a steady stream keeps the line clean. */
+    if (atomic_load_explicit(&hints[fd][dir], memory_order_relaxed) != v)
+        atomic_store_explicit(&hints[fd][dir], v, memory_order_relaxed);
+}
+
+int ipcx__io_first(int fd, enum ipcx__io_dir dir, short events, const struct ipcx__deadline *d)
+{
+    if (fd < 0 || fd >= HINT_FDS)
+        return 0;
+    unsigned char h = atomic_load_explicit(&hints[fd][dir], memory_order_relaxed);
+    if (h == 0)
+        return 0;
+    hint_store(fd, dir, (unsigned char)(h - 1));
+    if (h == 1 || ipcx__deadline_expired(d))
+        return 0; /* the probe, or a call that may not wait */
+    return ipcx__poll1(fd, events, d);
+}
+
+int ipcx__io_wait(int fd, enum ipcx__io_dir dir, short events, const struct ipcx__deadline *d)
+{
+    hint_store(fd, dir, IPCX__IO_PROBE);
+    return ipcx__poll1(fd, events, d);
+}
+
 ssize_t ipcx__read_deadline(int fd, void *buf, size_t len, const struct ipcx__deadline *d)
 {
+    int r = ipcx__io_first(fd, IPCX__IO_RX, POLLIN, d);
+    if (r < 0)
+        return r;
     for (;;) {
         ssize_t n = read(fd, buf, len);
         if (n >= 0)
@@ -86,7 +126,7 @@ ssize_t ipcx__read_deadline(int fd, void *buf, size_t len, const struct ipcx__de
             continue;
         if (errno != EAGAIN)
             return ipcx__errno();
-        int r = ipcx__poll1(fd, POLLIN, d);
+        r = ipcx__io_wait(fd, IPCX__IO_RX, POLLIN, d);
         if (r < 0)
             return r;
     }
@@ -98,6 +138,13 @@ ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *do
     const char *p = buf;
     size_t sent = 0;
     ssize_t rc = (ssize_t)len;
+    if (len > 0) {
+        int r = ipcx__io_first(fd, IPCX__IO_TX, POLLOUT, d);
+        if (r < 0) {
+            rc = r;
+            len = 0;
+        }
+    }
     while (sent < len) {
         ssize_t n = write(fd, p + sent, len - sent);
         if (n >= 0) {
@@ -110,7 +157,7 @@ ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *do
             rc = ipcx__errno();
             break;
         }
-        int r = ipcx__poll1(fd, POLLOUT, d);
+        int r = ipcx__io_wait(fd, IPCX__IO_TX, POLLOUT, d);
         if (r < 0) {
             rc = r;
             break;

@@ -42,6 +42,33 @@ void ipcx__close(int fd);
 int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d);
 
 /*
+ * The adaptive wait of the calls that move data through a descriptor.
+ *
+ * A call that finds nothing to read (or no room to write) costs three
+ * system calls when it tries first: the attempt (EAGAIN), ppoll(), the
+ * attempt again; waiting first costs two. A call that finds data at once
+ * costs one when it tries first, two when it waits first. So the library
+ * remembers, per descriptor and direction, whether the last call had to
+ * wait: a descriptor used for request/response (every receive waits) waits
+ * first, a busy stream (data always there) tries first. In wait-first mode
+ * every IPCX__IO_PROBE-th call tries first, so a stream that picks up again
+ * is noticed. The memory is a hint in a process-wide table indexed by
+ * descriptor number (relaxed atomics: any thread, any handle): a wrong or
+ * stale guess (a descriptor number reused, two threads on one socket)
+ * costs one system call, never a result or a deadline.
+ *
+ * Use: r = ipcx__io_first(fd, dir, events, d) before the first attempt of a
+ * call (< 0: the error, e.g. IPCX_ETIMEDOUT; > 0: it waited and `fd`
+ * reported these revents; 0: nothing done), then on each EAGAIN
+ * ipcx__io_wait(fd, dir, events, d) (records the wait, then ipcx__poll1()).
+ * A deadline that has already passed (IPCX_NOWAIT) always tries first.
+ */
+enum ipcx__io_dir { IPCX__IO_RX = 0, IPCX__IO_TX = 1 };
+#define IPCX__IO_PROBE 8
+int ipcx__io_first(int fd, enum ipcx__io_dir dir, short events, const struct ipcx__deadline *d);
+int ipcx__io_wait(int fd, enum ipcx__io_dir dir, short events, const struct ipcx__deadline *d);
+
+/*
  * Reads up to `len` bytes, waiting for data until the deadline; `fd` must be
  * non-blocking. Returns the count (0 at end of file), IPCX_ETIMEDOUT, or
  * another negative code.

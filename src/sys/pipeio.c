@@ -16,17 +16,25 @@
  * non-blocking while `fd` stays as it was. Only when that reopen is
  * impossible does the end fall back to per-call attempts (see pipeio.h).
  *
- * Why the SIGPIPE dance is safe: the SIGPIPE raised by a write to a pipe
- * with no reader is directed at the writing thread, so blocking it in that
- * thread alone keeps it pending there (no other thread can take it), and
- * sigtimedwait() with a zero timeout removes exactly that pending signal.
+ * SIGPIPE: where the kernel has RWF_NOSIGNAL (Linux 6.18), a write is one
+ * pwritev2() that fails with EPIPE and raises nothing, so the thread's
+ * signal state is not even looked at. Elsewhere the guard below blocks
+ * SIGPIPE around the write. It is safe because the SIGPIPE raised by a
+ * write to a pipe with no reader is directed at the writing thread: blocking
+ * it in that thread alone keeps it pending there (no other thread can take
+ * it), and sigtimedwait() with a zero timeout takes the thread's own pending
+ * signals before the process's, so it removes exactly that one. A SIGPIPE
+ * pending for the whole process (kill(2)) is never the one taken.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -35,15 +43,68 @@
 #include "sys/fd.h"
 #include "sys/pipeio.h"
 
+/*
+ * Whether this thread (not the process) has a SIGPIPE pending: 1, 0, or -1
+ * when /proc cannot tell. sigpending() reports the union of the thread's
+ * and the process's pending signals; only the thread's matter here, since
+ * a write's SIGPIPE joins those and coalesces with one already there.
+ */
+static int thread_sigpipe_pending(void)
+{
+    int fd;
+    while ((fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    ipcx__close(fd);
+    buf[got] = '\0';
+    const char *p = strstr(buf, "\nSigPnd:");
+    if (!p)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long mask = strtoull(p + 8, &end, 16);
+    if (errno || end == p + 8)
+        return -1;
+    return (int)((mask >> (SIGPIPE - 1)) & 1);
+}
+
 void ipcx__sigpipe_block(struct ipcx__sigpipe_guard *g)
 {
-    sigset_t set, pending;
+    int saved = errno;
+    sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, &g->old_mask);
-    sigemptyset(&pending);
-    sigpending(&pending);
-    g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+    g->was_pending = false;
+    /*
+     * With SIGPIPE unblocked on entry no SIGPIPE can be pending for this
+     * thread: it would have been delivered before the call (one sent at
+     * this very moment is as concurrent as one sent during the write, and
+     * coalesces with ours like it). Only a caller that blocks SIGPIPE can
+     * have one waiting, and only then is it worth a system call to look.
+     */
+    if (sigismember(&g->old_mask, SIGPIPE) == 1) {
+        sigset_t pending;
+        sigemptyset(&pending);
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE) == 1) {
+            /* Maybe only the process's (kill(2)): ask about the thread's.
+             * When /proc cannot tell, assume the caller's: never take it. */
+            g->was_pending = thread_sigpipe_pending() != 0;
+        }
+    }
+    errno = saved;
 }
 
 void ipcx__sigpipe_restore(struct ipcx__sigpipe_guard *g, bool got_epipe)
@@ -197,6 +258,42 @@ static ssize_t attempt(int fd, enum ipcx__pipeio_mode *mode, bool wr, void *buf,
     }
 }
 
+#ifndef RWF_NOSIGNAL
+#define RWF_NOSIGNAL 0x00000100 /* Linux 6.18: the write raises no SIGPIPE */
+#endif
+
+/* Whether the kernel takes RWF_NOSIGNAL: 0 not known yet, 1 yes, -1 no. */
+static _Atomic int nosignal_state;
+
+/*
+ * One write to the private description that raises no SIGPIPE, through
+ * pwritev2(RWF_NOSIGNAL): the count, or a negative code. IPCX_ENOTSUP when
+ * the kernel lacks the flag (then nothing was written and nothing raised,
+ * and the caller guards a plain write instead).
+ */
+static ssize_t write_nosignal(int fd, const void *buf, size_t len)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    for (;;) {
+        ssize_t n = pwritev2(fd, &iov, 1, -1, RWF_NOSIGNAL);
+        if (n >= 0) {
+            atomic_store_explicit(&nosignal_state, 1, memory_order_relaxed);
+            return n;
+        }
+        if (errno == EINTR)
+            continue;
+        /* An unknown flag (EOPNOTSUPP; ENOTSUP from a C library emulating
+         * pwritev2), no pwritev2 (ENOSYS), or a sandbox that refuses it
+         * (EPERM: a pipe write itself never fails so). */
+        if (atomic_load_explicit(&nosignal_state, memory_order_relaxed) != 1 &&
+            (errno == EOPNOTSUPP || errno == ENOTSUP || errno == ENOSYS || errno == EPERM)) {
+            atomic_store_explicit(&nosignal_state, -1, memory_order_relaxed);
+            return IPCX_ENOTSUP;
+        }
+        return ipcx__errno();
+    }
+}
+
 /* One attempt that does not block: on the private description, or the fallback's. */
 static ssize_t try_io(struct ipcx__pipeio *io, bool wr, void *buf, size_t len, bool ready)
 {
@@ -211,18 +308,27 @@ static ssize_t try_io(struct ipcx__pipeio *io, bool wr, void *buf, size_t len, b
     }
 }
 
+/* The descriptor the waits of an end poll: the one its attempts use. */
+static int wait_fd(const struct ipcx__pipeio *io)
+{
+    return io->fallback ? io->fd : io->io_fd;
+}
+
 ssize_t ipcx__pipeio_read(struct ipcx__pipeio *io, void *buf, size_t len,
                           const struct ipcx__deadline *d)
 {
     int rc = ensure_private(io);
     if (rc < 0)
         return rc;
-    bool ready = false;
+    int r = ipcx__io_first(wait_fd(io), IPCX__IO_RX, POLLIN, d);
+    if (r < 0)
+        return r;
+    bool ready = r > 0;
     for (;;) {
         ssize_t n = try_io(io, false, buf, len, ready);
         if (n != IPCX_EAGAIN)
             return n;
-        int r = ipcx__poll1(io->fallback ? io->fd : io->io_fd, POLLIN, d);
+        r = ipcx__io_wait(wait_fd(io), IPCX__IO_RX, POLLIN, d);
         if (r < 0)
             return r;
         ready = true;
@@ -236,6 +342,7 @@ ssize_t ipcx__pipeio_write(struct ipcx__pipeio *io, const void *buf, size_t len,
     size_t sent = 0;
     ssize_t rc = 0;
     bool ready = false;
+    bool guarded = false; /* the SIGPIPE guard is up */
     struct ipcx__sigpipe_guard guard;
 
     if (len > 0) {
@@ -243,13 +350,27 @@ ssize_t ipcx__pipeio_write(struct ipcx__pipeio *io, const void *buf, size_t len,
         rc = ensure_private(io);
         if (rc == IPCX_ENXIO)
             rc = IPCX_EPIPE; /* still none: what a write would say */
-        if (rc < 0)
-            len = 0;
     }
-    if (len > 0)
-        ipcx__sigpipe_block(&guard);
+    if (len > 0 && rc == 0) {
+        int r = ipcx__io_first(wait_fd(io), IPCX__IO_TX, POLLOUT, d);
+        if (r < 0)
+            rc = r;
+        ready = r > 0;
+    }
+    if (rc < 0)
+        len = 0;
     while (sent < len) {
-        ssize_t n = try_io(io, true, p + sent, len - sent, ready);
+        ssize_t n = IPCX_ENOTSUP;
+        if (!io->fallback && atomic_load_explicit(&nosignal_state, memory_order_relaxed) >= 0)
+            n = write_nosignal(io->io_fd, p + sent, len - sent);
+        if (n == IPCX_ENOTSUP) {
+            /* A plain write (or the fallback's attempt): SIGPIPE blocked first. */
+            if (!guarded) {
+                ipcx__sigpipe_block(&guard);
+                guarded = true;
+            }
+            n = try_io(io, true, p + sent, len - sent, ready);
+        }
         ready = false;
         if (n > 0) {
             sent += (size_t)n;
@@ -261,14 +382,14 @@ ssize_t ipcx__pipeio_write(struct ipcx__pipeio *io, const void *buf, size_t len,
             rc = n;
             break;
         }
-        int r = ipcx__poll1(io->fallback ? io->fd : io->io_fd, POLLOUT, d);
+        int r = ipcx__io_wait(wait_fd(io), IPCX__IO_TX, POLLOUT, d);
         if (r < 0) {
             rc = r;
             break;
         }
         ready = true;
     }
-    if (len > 0)
+    if (guarded)
         ipcx__sigpipe_restore(&guard, rc == IPCX_EPIPE);
     if (done)
         *done = sent;

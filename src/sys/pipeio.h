@@ -29,11 +29,16 @@
  * cannot be reopened (ENXIO); it is reopened on the next write, which
  * until then reports IPCX_EPIPE as a plain write would.
  *
- * Writes block SIGPIPE in the calling thread for their duration. A write
- * that fails with EPIPE leaves a thread-directed SIGPIPE pending; it is
- * consumed before the mask is restored, unless SIGPIPE was already pending
- * before the write (then it is the caller's and stays). The process's
- * dispositions are never touched.
+ * Writes never raise SIGPIPE. Where the kernel has RWF_NOSIGNAL (Linux
+ * 6.18), a write is pwritev2() with that flag and nothing else: no signal
+ * state is read or changed. Elsewhere (and in the fallback) writes block
+ * SIGPIPE in the calling thread for their duration. A write that fails
+ * with EPIPE then leaves a thread-directed SIGPIPE pending; it is consumed
+ * before the mask is restored, unless the thread had one pending already
+ * (then it is the caller's and stays). A SIGPIPE pending for the whole
+ * process is never consumed. The process's dispositions are never touched.
+ * Reads and writes wait before or after their first attempt as the end's
+ * last call did (ipcx__io_first(), fd.h).
  */
 #ifndef IPCX_SYS_PIPEIO_H
 #define IPCX_SYS_PIPEIO_H
@@ -133,7 +138,11 @@ int ipcx__pipeio_set_capacity(struct ipcx__pipeio *io, size_t bytes);
 /*
  * The SIGPIPE guard on its own, for other callers that write to a pipe or
  * a FIFO: block() before the writes, restore() after them with whether one
- * of them failed with EPIPE.
+ * of them failed with EPIPE. Costs two system calls: the mask is changed
+ * and restored when SIGPIPE was unblocked; when the caller had it blocked,
+ * the mask stays and sigpending() looks for one already pending (and only
+ * if there is one, /proc/thread-self/status says whether it is the
+ * thread's, the only kind a write's SIGPIPE would merge with). Keeps errno.
  */
 struct ipcx__sigpipe_guard {
     sigset_t old_mask;

@@ -23,9 +23,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ipcx.h>
 
+#include "sys/fd.h"
+#include "sys/pipeio.h"
 #include "tsup.h"
 
 /* A timeout may end this late on a loaded 2-core VM under sanitizers, never
@@ -302,6 +305,153 @@ Test(pipe, epipe_leaves_a_callers_pending_sigpipe_alone)
     pid_t pid = tsup_fork(child_epipe_keeps_callers_pending_sigpipe, NULL);
     cr_assert_gt(pid, 0);
     cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+}
+
+/*
+ * Whether SIGPIPE is pending for this thread alone (`field` "SigPnd") or for
+ * the whole process ("ShdPnd"): sigpending() only gives their union.
+ */
+static int sigpipe_pending_in(const char *field)
+{
+    FILE *f = fopen("/proc/thread-self/status", "re");
+    if (!f)
+        return -1;
+    char line[256];
+    int r = -1;
+    size_t flen = strlen(field);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+            unsigned long long m = strtoull(line + flen + 1, NULL, 16);
+            r = (int)((m >> (SIGPIPE - 1)) & 1);
+            break;
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+/* A write end whose reader is gone, so that a write fails with EPIPE. */
+static int broken_pipe_fd(void)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    ipcx__close(p[0]);
+    return p[1];
+}
+
+/*
+ * The caller blocks SIGPIPE and one is pending for the whole process
+ * (kill(2)), none for the thread. The write's own SIGPIPE, which the
+ * thread gets, must go; the process's must stay. (sigpending() cannot tell
+ * the two apart: a guard that looked only there kept the write's.)
+ */
+static int child_epipe_with_process_pending(void *arg)
+{
+    bool through_guard = arg != NULL;
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    TSUP_CHILD_CHECK(kill(getpid(), SIGPIPE) == 0);
+    TSUP_CHILD_CHECK(sigpipe_pending_in("ShdPnd") == 1);
+    TSUP_CHILD_CHECK(sigpipe_pending_in("SigPnd") == 0);
+
+    if (through_guard) {
+        /* The mask guard on its own, as on a kernel without RWF_NOSIGNAL. */
+        int wfd = broken_pipe_fd();
+        TSUP_CHILD_CHECK(wfd >= 0);
+        struct ipcx__sigpipe_guard g;
+        ipcx__sigpipe_block(&g);
+        TSUP_CHILD_CHECK(write(wfd, "x", 1) < 0 && errno == EPIPE);
+        ipcx__sigpipe_restore(&g, true);
+        ipcx__close(wfd);
+    } else {
+        struct ipcx_pipe *rd, *wr;
+        TSUP_CHILD_CHECK(ipcx_pipe_create(&rd, &wr, NULL) == 0);
+        ipcx_pipe_close(rd);
+        TSUP_CHILD_CHECK(ipcx_pipe_write(wr, "x", 1, 1000) == IPCX_EPIPE);
+        ipcx_pipe_close(wr);
+    }
+    TSUP_CHILD_CHECK(sigpipe_pending_in("SigPnd") == 0);
+    TSUP_CHILD_CHECK(sigpipe_pending_in("ShdPnd") == 1);
+    sigset_t mask;
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    TSUP_CHILD_CHECK(sigismember(&mask, SIGPIPE));
+    const struct timespec zero = {0, 0};
+    TSUP_CHILD_CHECK(sigtimedwait(&set, NULL, &zero) == SIGPIPE);
+    TSUP_CHILD_CHECK(!sigpipe_is_pending());
+    return 0;
+}
+
+Test(pipe, epipe_leaves_a_process_pending_sigpipe_and_takes_its_own)
+{
+    pid_t pid = tsup_fork(child_epipe_with_process_pending, NULL);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+}
+
+Test(pipe, sigpipe_guard_leaves_a_process_pending_sigpipe_and_takes_its_own)
+{
+    pid_t pid = tsup_fork(child_epipe_with_process_pending, (void *)1);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0);
+}
+
+/*
+ * The mask guard's other cases, with a plain write() as a kernel without
+ * RWF_NOSIGNAL would need: SIGPIPE unblocked (the usual program: the mask
+ * is put back, nothing stays pending, nobody dies), and blocked with one of
+ * the thread's own pending (it stays, exactly one).
+ */
+static int child_guard_cases(void *arg)
+{
+    (void)arg;
+    signal(SIGPIPE, SIG_DFL);
+    int wfd = broken_pipe_fd();
+    TSUP_CHILD_CHECK(wfd >= 0);
+    sigset_t set, mask;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+
+    struct ipcx__sigpipe_guard g;
+    ipcx__sigpipe_block(&g);
+    TSUP_CHILD_CHECK(write(wfd, "x", 1) < 0 && errno == EPIPE);
+    errno = EPIPE;
+    ipcx__sigpipe_restore(&g, true);
+    TSUP_CHILD_CHECK(errno == EPIPE);
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    TSUP_CHILD_CHECK(!sigismember(&mask, SIGPIPE));
+    TSUP_CHILD_CHECK(!sigpipe_is_pending());
+
+    /* No EPIPE: the mask comes back the same. */
+    ipcx__sigpipe_block(&g);
+    ipcx__sigpipe_restore(&g, false);
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    TSUP_CHILD_CHECK(!sigismember(&mask, SIGPIPE));
+
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    TSUP_CHILD_CHECK(raise(SIGPIPE) == 0);
+    TSUP_CHILD_CHECK(sigpipe_pending_in("SigPnd") == 1);
+    ipcx__sigpipe_block(&g);
+    TSUP_CHILD_CHECK(write(wfd, "x", 1) < 0 && errno == EPIPE);
+    ipcx__sigpipe_restore(&g, true);
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    TSUP_CHILD_CHECK(sigismember(&mask, SIGPIPE));
+    TSUP_CHILD_CHECK(sigpipe_pending_in("SigPnd") == 1);
+    const struct timespec zero = {0, 0};
+    TSUP_CHILD_CHECK(sigtimedwait(&set, NULL, &zero) == SIGPIPE);
+    TSUP_CHILD_CHECK(!sigpipe_is_pending());
+    ipcx__close(wfd);
+    return 0;
+}
+
+Test(pipe, sigpipe_guard_with_sigpipe_unblocked_and_with_one_pending)
+{
+    pid_t pid = tsup_fork(child_guard_cases, NULL);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(tsup_wait_exit(pid, 5000), 0, "the child died or failed (128+13 is SIGPIPE)");
 }
 
 /* ---- exec ---- */

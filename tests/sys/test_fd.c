@@ -120,3 +120,85 @@ Test(fd, poll_reports_hangup)
     cr_assert(r & POLLHUP);
     ipcx__close(p[0]);
 }
+
+/*
+ * The adaptive wait (ipcx__io_first): once a read had to wait, the next ones
+ * wait before their first attempt. That must change nothing a caller sees:
+ * data already there is read at once, an expired deadline (IPCX_NOWAIT)
+ * still returns at once, a timed read still ends at its deadline, end of
+ * file is still seen, whatever the hint says.
+ */
+Test(fd, wait_first_reads_keep_every_outcome)
+{
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+    char c = 0;
+    struct ipcx__deadline d;
+    /* A read that waits, many times over: the hint says "wait first". */
+    for (int i = 0; i < 3 * IPCX__IO_PROBE; i++) {
+        ipcx__deadline_init(&d, 1);
+        cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), IPCX_ETIMEDOUT);
+    }
+    /* Expired deadline: nothing waits. */
+    for (int i = 0; i < 3 * IPCX__IO_PROBE; i++) {
+        ipcx__deadline_init(&d, IPCX_NOWAIT);
+        int64_t t0 = tsup_now_ms();
+        cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), IPCX_ETIMEDOUT);
+        cr_assert_lt(tsup_now_ms() - t0, 250);
+    }
+    /* Data already there is read on every call, in either mode. */
+    for (int i = 0; i < 3 * IPCX__IO_PROBE; i++) {
+        char w = (char)i;
+        cr_assert_eq(write(p[1], &w, 1), 1);
+        ipcx__deadline_init(&d, 1000);
+        cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), 1);
+        cr_assert_eq(c, w);
+    }
+    /* A timed read in wait-first mode ends no earlier than its deadline. */
+    ipcx__deadline_init(&d, 1);
+    cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), IPCX_ETIMEDOUT);
+    ipcx__deadline_init(&d, 100);
+    int64_t t0 = tsup_now_ms();
+    cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), IPCX_ETIMEDOUT);
+    int64_t took = tsup_now_ms() - t0;
+    cr_assert_geq(took, 100);
+    cr_assert_lt(took, 100 + 1000);
+    /* End of file in wait-first mode. */
+    ipcx__close(p[1]);
+    ipcx__deadline_init(&d, 5000);
+    cr_assert_eq(ipcx__read_deadline(p[0], &c, 1, &d), 0);
+    ipcx__close(p[0]);
+}
+
+/* The same for writes: a full pipe sets the hint; room is still found. */
+Test(fd, wait_first_writes_keep_every_outcome)
+{
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+    int cap = fcntl(p[1], F_GETPIPE_SZ);
+    cr_assert_gt(cap, 0);
+    char *buf = calloc(1, (size_t)cap);
+    cr_assert_not_null(buf);
+    struct ipcx__deadline d;
+    ipcx__deadline_init(&d, 1000);
+    cr_assert_eq(ipcx__write_all_deadline(p[1], buf, (size_t)cap, NULL, &d), cap);
+    for (int i = 0; i < 2 * IPCX__IO_PROBE; i++) {
+        size_t done = 99;
+        ipcx__deadline_init(&d, i % 2 ? IPCX_NOWAIT : 1);
+        cr_assert_eq(ipcx__write_all_deadline(p[1], "x", 1, &done, &d), IPCX_ETIMEDOUT);
+        cr_assert_eq(done, 0);
+    }
+    /* Room appears: the next writes go, every one of them. */
+    cr_assert_eq(read(p[0], buf, (size_t)cap), cap);
+    for (int i = 0; i < 3 * IPCX__IO_PROBE; i++) {
+        ipcx__deadline_init(&d, 1000);
+        cr_assert_eq(ipcx__write_all_deadline(p[1], "y", 1, NULL, &d), 1);
+    }
+    /* No reader: the error, not a wait, in wait-first mode too. */
+    ipcx__close(p[0]);
+    signal(SIGPIPE, SIG_IGN);
+    ipcx__deadline_init(&d, 5000);
+    cr_assert_eq(ipcx__write_all_deadline(p[1], "z", 1, NULL, &d), IPCX_EPIPE);
+    ipcx__close(p[1]);
+    free(buf);
+}
