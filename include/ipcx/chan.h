@@ -134,7 +134,19 @@ IPCX_API int ipcx_chan_listen(struct ipcx_chan *c, const char *url,
 IPCX_API int ipcx_chan_dial(struct ipcx_chan *c, const char *url, const struct ipcx_link_opts *opts,
                             int timeout_ms);
 
-/* Stops listening on, or disconnects, endpoint `id`. */
+/*
+ * The URL a listening endpoint can be dialed at (a port the kernel chose
+ * filled in), as ipcx_listener_url(). IPCX_ENOENT for an unknown id,
+ * IPCX_EINVAL for a dialed endpoint, IPCX_ERANGE when `size` is too short.
+ */
+IPCX_API int ipcx_chan_endpoint_url(struct ipcx_chan *c, int id, char *buf, size_t size);
+
+/*
+ * Stops listening on, or disconnects, endpoint `id` (peers that came
+ * through a listener stay). Returns 0, IPCX_ENOENT (no such endpoint, or
+ * its peer left already), IPCX_EINVAL. Waits only for the service thread
+ * to let go of the listener.
+ */
 IPCX_API int ipcx_chan_close_endpoint(struct ipcx_chan *c, int id);
 
 /*

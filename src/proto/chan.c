@@ -217,6 +217,20 @@ int ipcx_chan_dial(struct ipcx_chan *c, const char *url, const struct ipcx_link_
     return rc;
 }
 
+int ipcx_chan_endpoint_url(struct ipcx_chan *c, int id, char *buf, size_t size)
+{
+    if (!c || !buf || size == 0)
+        return IPCX_EINVAL;
+    pthread_mutex_lock(&c->mu);
+    struct ipcx__endpoint *e = c->eps;
+    while (e && e->id != id)
+        e = e->next;
+    /* Only the service thread closes listeners, and it takes mu to do so. */
+    int rc = !e ? IPCX_ENOENT : !e->lis ? IPCX_EINVAL : ipcx_listener_url(e->lis, buf, size);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
 int ipcx_chan_close_endpoint(struct ipcx_chan *c, int id)
 {
     if (!c || id <= 0)
@@ -576,10 +590,12 @@ static int recv_common(struct ipcx_chan *c, struct ipcx_msg *m, enum ipcx_select
     if (rc < 0)
         return rc;
 
+    bool timed_out = false;
     pthread_mutex_lock(&c->mu);
     for (;;) {
         struct ipcx__qnode *n =
             by_id ? ipcx__msgq_take_id(&c->rxq, id) : ipcx__msgq_take(&c->rxq, sel, type);
+        ipcx__rx_trim(c);
         if (n) {
             struct ipcx__peer *p = n->want_ack ? ipcx__peer_find(c, n->m.peer) : NULL;
             if (p)
@@ -596,6 +612,10 @@ static int recv_common(struct ipcx_chan *c, struct ipcx_msg *m, enum ipcx_select
                 pthread_mutex_unlock(&c->mu);
             }
             return 0;
+        }
+        if (timed_out) {
+            rc = IPCX_ETIMEDOUT;
+            break;
         }
         if (c->pattern == IPCX_PAIR && c->npeers == 0 && c->had_peer && c->nlisteners == 0 &&
             !c->reading) {
@@ -624,12 +644,8 @@ static int recv_common(struct ipcx_chan *c, struct ipcx_msg *m, enum ipcx_select
         }
         if (rc == IPCX_ETIMEDOUT) {
             /* One last look: the reader may have queued it just now. */
-            n = by_id ? ipcx__msgq_take_id(&c->rxq, id) : ipcx__msgq_take(&c->rxq, sel, type);
-            if (n) {
-                ipcx__msgq_push(&c->rxq, n); /* keeps its place but for arrival order */
-                continue;
-            }
-            break;
+            timed_out = true;
+            continue;
         }
         if (rc < 0)
             break;

@@ -157,6 +157,7 @@ struct ipcx__rxinfo {
 };
 bool ipcx__rx_blocked(const struct ipcx_chan *c);
 void ipcx__rx_enqueue(struct ipcx_chan *c, struct ipcx__qnode *n);
+void ipcx__rx_trim(struct ipcx_chan *c);
 int ipcx__reader_step(struct ipcx_chan *c, const struct ipcx__deadline *dl, bool drain,
                       struct ipcx_msg *direct, struct ipcx__rxinfo *info);
 

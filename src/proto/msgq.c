@@ -126,6 +126,25 @@ struct ipcx__qnode *ipcx__msgq_take_oldest(struct ipcx__msgq *q)
     return best < 0 ? NULL : unlink_node(q, (unsigned)best, NULL, q->lvl[best].head);
 }
 
+struct ipcx__qnode *ipcx__msgq_take_newest(struct ipcx__msgq *q)
+{
+    int best = -1;
+    for (uint32_t bits = q->nonempty; bits;) {
+        int p = highest(bits);
+        bits &= ~(1u << p);
+        if (best < 0 || q->lvl[p].tail->seq > q->lvl[best].tail->seq)
+            best = p;
+    }
+    if (best < 0)
+        return NULL;
+    struct ipcx__qnode *prev = NULL, *n = q->lvl[best].head;
+    while (n->next) {
+        prev = n;
+        n = n->next;
+    }
+    return unlink_node(q, (unsigned)best, prev, n);
+}
+
 struct ipcx__qnode *ipcx__msgq_peek(const struct ipcx__msgq *q)
 {
     int p = highest(q->nonempty);

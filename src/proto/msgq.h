@@ -56,6 +56,9 @@ struct ipcx__qnode *ipcx__msgq_take_id(struct ipcx__msgq *q, uint64_t id);
 /* Removes and returns the earliest arrival (whatever its priority), or NULL. */
 struct ipcx__qnode *ipcx__msgq_take_oldest(struct ipcx__msgq *q);
 
+/* Removes and returns the latest arrival (whatever its priority), or NULL. */
+struct ipcx__qnode *ipcx__msgq_take_newest(struct ipcx__msgq *q);
+
 /* The first message in delivery order without removing it, or NULL. */
 struct ipcx__qnode *ipcx__msgq_peek(const struct ipcx__msgq *q);
 

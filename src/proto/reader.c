@@ -41,21 +41,23 @@ bool ipcx__rx_blocked(const struct ipcx_chan *c)
 
 void ipcx__rx_enqueue(struct ipcx_chan *c, struct ipcx__qnode *n)
 {
-    switch (ipcx__admit(c->rxq.count, rx_capacity(c), c->full)) {
-    case IPCX__ADMIT_DROP_OLDEST:
-        ipcx__qnode_free(ipcx__msgq_take_oldest(&c->rxq));
-        atomic_fetch_add(&c->dropped, 1);
-        break;
-    case IPCX__DROP_NEWEST:
-        ipcx__qnode_free(n);
-        atomic_fetch_add(&c->dropped, 1);
-        return;
-    default:
-        /* BLOCK and FAIL: the reader took only what fits. */
-        break;
-    }
+    /* Under BLOCK and FAIL the reader took only what fits. Under the drop
+     * policies the queue may run over until ipcx__rx_trim(): a receive
+     * first takes its own message from what arrived, then the rest is cut
+     * to capacity, so a message being waited for is never the one dropped. */
     ipcx__msgq_push(&c->rxq, n);
     pthread_cond_broadcast(&c->cv);
+}
+
+void ipcx__rx_trim(struct ipcx_chan *c)
+{
+    size_t cap = rx_capacity(c);
+    while (c->rxq.count > cap) {
+        struct ipcx__qnode *n = c->full == IPCX_FULL_DROP_OLDEST ? ipcx__msgq_take_oldest(&c->rxq)
+                                                                 : ipcx__msgq_take_newest(&c->rxq);
+        ipcx__qnode_free(n);
+        atomic_fetch_add(&c->dropped, 1);
+    }
 }
 
 static bool sub_match(const struct ipcx_chan *c, const struct ipcx_msg *m)
@@ -358,6 +360,8 @@ int ipcx__reader_step(struct ipcx_chan *c, const struct ipcx__deadline *dl, bool
         for (size_t i = 0; i < nack; i++)
             ipcx__peer_unref(c, ack_to[i]);
     }
+    if (!direct)
+        ipcx__rx_trim(c);
     for (size_t i = 0; i < n; i++)
         ipcx__peer_unref(c, ps[i]);
     pthread_cond_broadcast(&c->cv);
