@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ipcx.h>
+
 #include "internal.h"
 
 struct bench_env *bench__env;
@@ -182,8 +184,8 @@ static int failed(struct side *s, const char *what, long rc)
 {
     if (rc == -ETIMEDOUT || rc == -EAGAIN)
         return bench_fail(&s->p, "%s timed out after %d ms", what, s->plan->timeout_ms);
-    if (rc < -1)
-        return bench_fail(&s->p, "%s: %s", what, strerror((int)-rc));
+    if (rc < -1) /* an errno value, or one of the library's own codes (ipcx rows) */
+        return bench_fail(&s->p, "%s: %s", what, ipcx_strerror((int)rc));
     return bench_fail(&s->p, "%s failed", what);
 }
 

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-#define NAME_W 18
+#define NAME_W 20
 
 static const char *cell_status(enum bench_status s)
 {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "row.h"
+#include "peer.h"
 
 #ifdef IPCX_BENCH_HAVE_NNG
 #include <nng/nng.h>
@@ -23,11 +23,6 @@ struct npriv {
     bool open;
 };
 
-struct nshared {
-    char url[256];
-    bool tcp;
-};
-
 static int nerr(struct bench_proc *p, const char *what, int rv)
 {
     return bench_fail(p, "%s: %s", what, nng_strerror(rv));
@@ -35,23 +30,17 @@ static int nerr(struct bench_proc *p, const char *what, int rv)
 
 static int n_setup_ipc(struct bench_proc *p)
 {
-    struct nshared *n = p->shared;
-    snprintf(n->url, sizeof n->url, "abstract://%s", p->tag);
-    return 0;
+    return bench_url_set(p, "abstract://%s");
 }
 
 static int n_setup_tcp(struct bench_proc *p)
 {
-    struct nshared *n = p->shared;
-    snprintf(n->url, sizeof n->url, "tcp://127.0.0.1:0");
-    n->tcp = true;
-    return 0;
+    return bench_url_set(p, "tcp://127.0.0.1:0");
 }
 
 static int n_open(struct bench_proc *p)
 {
     struct npriv *n = p->priv;
-    struct nshared *sh = p->shared;
     int rv = nng_pair1_open(&n->sock);
     if (rv != 0)
         return nerr(p, "nng_pair1_open", rv);
@@ -61,15 +50,17 @@ static int n_open(struct bench_proc *p)
         return nerr(p, "nng_socket_set_ms", rv);
     if (p->role == BENCH_SERVER) {
         nng_listener l;
-        if ((rv = nng_listen(n->sock, sh->url, &l, 0)) != 0)
+        if ((rv = nng_listen(n->sock, bench_url(p), &l, 0)) != 0)
             return nerr(p, "nng_listen", rv);
-        if (sh->tcp) {
+        if (!strncmp(bench_url(p), "tcp:", 4)) {
             int port;
+            char url[64];
             if ((rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port)) != 0)
                 return nerr(p, "NNG_OPT_TCP_BOUND_PORT", rv);
-            snprintf(sh->url, sizeof sh->url, "tcp://127.0.0.1:%d", port);
+            snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+            bench_url_publish(p, url);
         }
-    } else if ((rv = nng_dial(n->sock, sh->url, NULL, 0)) != 0) {
+    } else if ((rv = nng_dial(n->sock, bench_url(p), NULL, 0)) != 0) {
         return nerr(p, "nng_dial", rv);
     }
     return 0;
@@ -95,22 +86,6 @@ static ssize_t n_recv(struct bench_proc *p, void *buf, size_t len)
     return rv == 0 ? (ssize_t)size : n_code(rv);
 }
 
-/* The dial returns once connected, but the pipe may still be settling on
- * the server's side: one small exchange makes sure it carries messages. */
-static int n_ready(struct bench_proc *p)
-{
-    struct npriv *n = p->priv;
-    char b[1] = {0};
-    for (int step = 0; step < 2; step++) {
-        bool sending = (step == 0) == (p->role == BENCH_CLIENT);
-        size_t size = 1;
-        int rv = sending ? nng_send(n->sock, b, 1, 0) : nng_recv(n->sock, b, &size, 0);
-        if (rv != 0)
-            return nerr(p, "first exchange", rv);
-    }
-    return 0;
-}
-
 static void n_close(struct bench_proc *p)
 {
     struct npriv *n = p->priv;
@@ -119,15 +94,11 @@ static void n_close(struct bench_proc *p)
     n->open = false;
 }
 
-static const char *n_available(void)
-{
-    return NULL;
-}
-
+/* The dial returns once connected, but the pipe may still be settling on
+ * the server's side: bench_first_exchange() makes sure it carries messages. */
 #define N_OPS                                                                                   \
-    .priv_size = sizeof(struct npriv), .shared_size = sizeof(struct nshared),                   \
-    .available = n_available, .open = n_open, .ready = n_ready, .send = n_send, .recv = n_recv, \
-    .close = n_close
+    .priv_size = sizeof(struct npriv), .shared_size = sizeof(struct bench_url), .open = n_open, \
+    .ready = bench_first_exchange, .send = n_send, .recv = n_recv, .close = n_close
 
 #else /* !IPCX_BENCH_HAVE_NNG */
 
@@ -136,19 +107,10 @@ static const char *n_available(void)
     return "NNG was not found when the build was configured (Debian: libnng-dev)";
 }
 
-static int n_unused_send(struct bench_proc *p, void *buf, size_t len)
-{
-    return -ENOTSUP;
-}
-
-static ssize_t n_unused_recv(struct bench_proc *p, void *buf, size_t len)
-{
-    return -ENOTSUP;
-}
-
 #define n_setup_ipc NULL
 #define n_setup_tcp NULL
-#define N_OPS       .available = n_available, .send = n_unused_send, .recv = n_unused_recv
+#define N_OPS \
+    .available = n_available, .send = bench_unavailable_send, .recv = bench_unavailable_recv
 
 #endif
 

@@ -11,9 +11,14 @@
  *   rtsig: a realtime signal each way with sigqueue(3), received with
  *     sigtimedwait(2) (the signal is blocked, never handled).
  *   rtsig-fd: the same signal received by read(2) from a signalfd.
+ *   posix-sem: an unnamed process-shared POSIX semaphore each way in shared
+ *     memory (sem_init), sem_post(3) and sem_wait(3), the value byte stored
+ *     beside it (the C library's semaphore: a futex, woken only when a
+ *     waiter is there).
  */
 #include <errno.h>
 #include <limits.h>
+#include <semaphore.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -258,6 +263,65 @@ static void rtsfd_close(struct bench_proc *p)
     close_fd(&r->sfd);
 }
 
+/* --- POSIX semaphores ---------------------------------------------------- */
+
+struct psem {
+    _Alignas(64) sem_t sem;
+    uint8_t value;
+};
+
+struct psems {
+    struct psem to_server, to_client;
+};
+
+struct psem_made {
+    int n; /* parent: semaphores initialised so far */
+};
+
+static int psem_setup(struct bench_proc *p)
+{
+    struct psems *s = p->shared;
+    struct psem_made *m = p->priv;
+    if (sem_init(&s->to_server.sem, 1, 0) != 0)
+        return bench_fail(p, "sem_init: %s", strerror(errno));
+    m->n++;
+    if (sem_init(&s->to_client.sem, 1, 0) != 0)
+        return bench_fail(p, "sem_init: %s", strerror(errno));
+    m->n++;
+    return 0;
+}
+
+static int psem_send(struct bench_proc *p, void *buf, size_t len)
+{
+    struct psems *s = p->shared;
+    struct psem *w = p->role == BENCH_CLIENT ? &s->to_server : &s->to_client;
+    w->value = ((uint8_t *)buf)[0];
+    return sem_post(&w->sem) == 0 ? 0 : -errno;
+}
+
+static ssize_t psem_recv(struct bench_proc *p, void *buf, size_t len)
+{
+    struct psems *s = p->shared;
+    struct psem *w = p->role == BENCH_CLIENT ? &s->to_client : &s->to_server;
+    while (sem_wait(&w->sem) != 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    ((uint8_t *)buf)[0] = w->value;
+    return 1;
+}
+
+static void psem_teardown(struct bench_proc *p)
+{
+    struct psems *s = p->shared;
+    struct psem_made *m = p->priv;
+    if (m->n > 0)
+        sem_destroy(&s->to_server.sem);
+    if (m->n > 1)
+        sem_destroy(&s->to_client.sem);
+    m->n = 0;
+}
+
 static const struct bench_row rows[] = {
     {
         .name = "eventfd",
@@ -317,6 +381,21 @@ static const struct bench_row rows[] = {
         .send = rts_send,
         .recv = rtsfd_recv,
         .close = rtsfd_close,
+    },
+    {
+        .name = "posix-sem",
+        .group = BENCH_RAW,
+        .order = 54,
+        .what = "unnamed POSIX semaphore each way in shared memory, sem_post(3) and sem_wait(3)",
+        .flags = BENCH_F_NO_THROUGHPUT,
+        .why_no_stream = "a wake-up, not a queue of messages",
+        .priv_size = sizeof(struct psem_made),
+        .shared_size = sizeof(struct psems),
+        .limit = one_byte,
+        .setup = psem_setup,
+        .send = psem_send,
+        .recv = psem_recv,
+        .teardown = psem_teardown,
     },
 };
 

@@ -12,17 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "row.h"
+#include "peer.h"
 
 #ifdef IPCX_BENCH_HAVE_ZMQ
 #include <zmq.h>
 
 struct zpriv {
     void *ctx, *sock;
-};
-
-struct zshared {
-    char endpoint[256];
 };
 
 static int zerr(struct bench_proc *p, const char *what)
@@ -32,22 +28,17 @@ static int zerr(struct bench_proc *p, const char *what)
 
 static int z_setup_ipc(struct bench_proc *p)
 {
-    struct zshared *z = p->shared;
-    snprintf(z->endpoint, sizeof z->endpoint, "ipc://@%s", p->tag);
-    return 0;
+    return bench_url_set(p, "ipc://@%s");
 }
 
 static int z_setup_tcp(struct bench_proc *p)
 {
-    struct zshared *z = p->shared;
-    snprintf(z->endpoint, sizeof z->endpoint, "tcp://127.0.0.1:*");
-    return 0;
+    return bench_url_set(p, "tcp://127.0.0.1:*");
 }
 
 static int z_open(struct bench_proc *p)
 {
     struct zpriv *z = p->priv;
-    struct zshared *sh = p->shared;
     z->ctx = zmq_ctx_new();
     if (!z->ctx)
         return zerr(p, "zmq_ctx_new");
@@ -60,15 +51,15 @@ static int z_open(struct bench_proc *p)
         zmq_setsockopt(z->sock, ZMQ_LINGER, &zero, sizeof zero) != 0)
         return zerr(p, "zmq_setsockopt");
     if (p->role == BENCH_SERVER) {
-        if (zmq_bind(z->sock, sh->endpoint) != 0)
+        if (zmq_bind(z->sock, bench_url(p)) != 0)
             return zerr(p, "zmq_bind");
         /* With a wildcard port, publish the one the kernel chose. */
         char ep[256];
         size_t len = sizeof ep;
         if (zmq_getsockopt(z->sock, ZMQ_LAST_ENDPOINT, ep, &len) != 0)
             return zerr(p, "ZMQ_LAST_ENDPOINT");
-        snprintf(sh->endpoint, sizeof sh->endpoint, "%s", ep);
-    } else if (zmq_connect(z->sock, sh->endpoint) != 0) {
+        bench_url_publish(p, ep);
+    } else if (zmq_connect(z->sock, bench_url(p)) != 0) {
         return zerr(p, "zmq_connect");
     }
     return 0;
@@ -97,21 +88,6 @@ static ssize_t z_recv(struct bench_proc *p, void *buf, size_t len)
     }
 }
 
-/* The connection is made in the background: one small exchange makes sure
- * it is up before anything is measured. */
-static int z_ready(struct bench_proc *p)
-{
-    struct zpriv *z = p->priv;
-    char b[1] = {0};
-    for (int step = 0; step < 2; step++) {
-        bool sending = (step == 0) == (p->role == BENCH_CLIENT);
-        int rc = sending ? zmq_send(z->sock, b, 1, 0) : zmq_recv(z->sock, b, 1, 0);
-        if (rc < 0)
-            return zerr(p, "first exchange");
-    }
-    return 0;
-}
-
 static void z_close(struct bench_proc *p)
 {
     struct zpriv *z = p->priv;
@@ -122,15 +98,11 @@ static void z_close(struct bench_proc *p)
     z->sock = z->ctx = NULL;
 }
 
-static const char *z_available(void)
-{
-    return NULL;
-}
-
+/* The connection is made in the background: bench_first_exchange() makes
+ * sure it is up before anything is measured. */
 #define Z_OPS                                                                                   \
-    .priv_size = sizeof(struct zpriv), .shared_size = sizeof(struct zshared),                   \
-    .available = z_available, .open = z_open, .ready = z_ready, .send = z_send, .recv = z_recv, \
-    .close = z_close
+    .priv_size = sizeof(struct zpriv), .shared_size = sizeof(struct bench_url), .open = z_open, \
+    .ready = bench_first_exchange, .send = z_send, .recv = z_recv, .close = z_close
 
 #else /* !IPCX_BENCH_HAVE_ZMQ */
 
@@ -139,19 +111,10 @@ static const char *z_available(void)
     return "libzmq was not found when the build was configured (Debian: libzmq3-dev)";
 }
 
-static int z_unused_send(struct bench_proc *p, void *buf, size_t len)
-{
-    return -ENOTSUP;
-}
-
-static ssize_t z_unused_recv(struct bench_proc *p, void *buf, size_t len)
-{
-    return -ENOTSUP;
-}
-
 #define z_setup_ipc NULL
 #define z_setup_tcp NULL
-#define Z_OPS       .available = z_available, .send = z_unused_send, .recv = z_unused_recv
+#define Z_OPS \
+    .available = z_available, .send = bench_unavailable_send, .recv = bench_unavailable_recv
 
 #endif
 

@@ -54,12 +54,12 @@ static bool selected(const struct bench_opts *o, const struct bench_row *row)
 
 static void list_rows(const struct bench_opts *o, const struct bench_row **rows, size_t n)
 {
-    printf("%-18s %-10s %s\n", "row", "group", "what it measures (and why it would be skipped)");
+    printf("%-20s %-10s %s\n", "row", "group", "what it measures (and why it would be skipped)");
     for (size_t i = 0; i < n; i++) {
         if (!selected(o, rows[i]))
             continue;
         const char *why = rows[i]->available ? rows[i]->available() : NULL;
-        printf("%-18s %-10s %s%s%s%s\n", rows[i]->name, bench__group_name(rows[i]->group),
+        printf("%-20s %-10s %s%s%s%s\n", rows[i]->name, bench__group_name(rows[i]->group),
                rows[i]->what, why ? " [skipped: " : "", why ? why : "", why ? "]" : "");
     }
 }
@@ -447,7 +447,7 @@ static void progress_start(const struct bench_opts *o, int i, int n, const struc
 {
     if (o->quiet)
         return;
-    fprintf(stderr, "[%2d/%d] %-10s %-18s ", i, n, bench__group_name(row->group), row->name);
+    fprintf(stderr, "[%2d/%d] %-10s %-20s ", i, n, bench__group_name(row->group), row->name);
     fflush(stderr);
 }
 

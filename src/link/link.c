@@ -2,7 +2,9 @@
 /*
  * link/link.c: the public link API (ipcx/link.h). Parses URLs, checks
  * arguments, turns timeouts into deadlines, and dispatches to the
- * transport named by the scheme. A link on which the peer broke the
+ * transport named by the scheme. A wait that ran out is reported per
+ * ipcx__deadline_result(): IPCX_EAGAIN for IPCX_NOWAIT, IPCX_ETIMEDOUT
+ * otherwise, so transports simply return IPCX_ETIMEDOUT. A link on which the peer broke the
  * protocol is closed for good: every later call returns IPCX_EPROTO.
  */
 #include <stdlib.h>
@@ -58,7 +60,7 @@ int ipcx_link_dial(struct ipcx_link **out, const char *url, const struct ipcx_li
     if ((rc = find(url, &u, &tp)) < 0)
         return rc;
     static const struct ipcx_link_opts defaults;
-    return tp->dial(out, &u, opts ? opts : &defaults, &dl);
+    return (int)ipcx__deadline_map(tp->dial(out, &u, opts ? opts : &defaults, &dl), timeout_ms);
 }
 
 int ipcx_link_listen(struct ipcx_listener **out, const char *url, const struct ipcx_link_opts *opts)
@@ -86,7 +88,7 @@ int ipcx_link_accept(struct ipcx_listener *l, struct ipcx_link **out, int timeou
     int rc = ipcx__deadline_init(&dl, timeout_ms);
     if (rc < 0)
         return rc;
-    return l->tp->accept(l, out, &dl);
+    return (int)ipcx__deadline_map(l->tp->accept(l, out, &dl), timeout_ms);
 }
 
 int ipcx_listener_fd(const struct ipcx_listener *l)
@@ -133,7 +135,7 @@ int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms
         return rc;
     rc = k->tp->send(k, m, &dl);
     mark_broken(k, rc);
-    return rc;
+    return (int)ipcx__deadline_map(rc, timeout_ms);
 }
 
 int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
@@ -151,7 +153,7 @@ int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
         return rc;
     rc = k->tp->recv(k, m, &dl);
     mark_broken(k, rc);
-    return rc;
+    return (int)ipcx__deadline_map(rc, timeout_ms);
 }
 
 int ipcx_link_fd(const struct ipcx_link *k)

@@ -7,8 +7,10 @@
 
 #include "link/link.h"
 
+extern const struct ipcx__transport ipcx__transport_unix;
+
 static const struct ipcx__transport *const transports[] = {
-    NULL, /* end */
+    &ipcx__transport_unix, NULL, /* end */
 };
 
 const struct ipcx__transport *ipcx__transport_find(const char *scheme, size_t len)
