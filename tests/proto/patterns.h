@@ -487,7 +487,6 @@ static const unsigned tp_batch2[] = {0, 3, 1, 3, 2, 0};
 
 static int typed_sender(struct star *s, struct ipcx_chan *c)
 {
-    (void)s;
     for (uint32_t k = 0; k < 7; k++) {
         struct ipcx_msg m = ipcx_msg_of(&k, 4);
         m.type = tp_batch1[k].type;
@@ -497,6 +496,11 @@ static int typed_sender(struct star *s, struct ipcx_chan *c)
     struct ipcx_msg end = ipcx_msg_of("", 0);
     end.type = 99;
     TSUP_CHILD_CHECK(ipcx_chan_send(c, &end, PAT_WAIT_MS) == 0);
+    /* Batch two once the test has checked batch one. */
+    atomic_int *go = s->shared;
+    int64_t until = pat_deadline();
+    while (!atomic_load(go) && tsup_now_ms() < until)
+        usleep(1000);
     for (uint32_t k = 0; k < 6; k++) {
         struct ipcx_msg m = ipcx_msg_of(&k, 4);
         m.priority = tp_batch2[k];
@@ -520,10 +524,11 @@ static uint32_t take_sel(struct ipcx_chan *c, enum ipcx_select sel, long type)
 
 Test(patterns, typed_selection_and_priority_order)
 {
+    atomic_int *go = pat_shared(sizeof *go);
     struct ipcx_chan *pull = pat_open(IPCX_PULL, 0, IPCX_FULL_BLOCK, IPCX_CHAN_PRIORITY);
     cr_assert_not_null(pull);
     struct star s;
-    star_init(&s, pull, IPCX_PULL, IPCX_PUSH, 1, NULL);
+    star_init(&s, pull, IPCX_PULL, IPCX_PUSH, 1, go);
     pid_t pid[1];
     star_fork(&s, typed_sender, pid);
     if (!s.centre_listens)
@@ -539,6 +544,7 @@ Test(patterns, typed_selection_and_priority_order)
     struct ipcx_msg m;
     cr_assert_eq(ipcx_chan_recv_select(pull, &m, IPCX_SEL_EXACT, 5, IPCX_NOWAIT), IPCX_EAGAIN);
     cr_assert_eq(take_sel(pull, IPCX_SEL_ANY, 0), 2);
+    atomic_store(go, 1);
     /* Batch two: all of it arrived before the marker; any type, by priority. */
     take_sel(pull, IPCX_SEL_EXACT, 99);
     uint32_t want[] = {1, 3, 4, 2, 0, 5};
@@ -546,6 +552,7 @@ Test(patterns, typed_selection_and_priority_order)
         cr_assert_eq(take_sel(pull, IPCX_SEL_ANY, 0), want[k], "position %d", k);
     star_reap(&s, pid);
     ipcx_chan_close(pull, 0);
+    munmap(go, sizeof *go);
 }
 
 /* --- full-queue policies ------------------------------------------------- */
