@@ -240,7 +240,9 @@ static int sub_run(struct star *s, struct ipcx_chan *c)
         TSUP_CHILD_CHECK(rc == 0);
         bool fin = m.size == 3 && memcmp(m.data, "end", 3) == 0;
         if (!fin) {
-            int t = ((char *)m.data)[0] - 'a', seq = atoi((char *)m.data + 2);
+            char txt[32] = {0};
+            memcpy(txt, m.data, m.size < sizeof txt - 1 ? m.size : sizeof txt - 1);
+            int t = txt[0] - 'a', seq = atoi(txt + 2);
             TSUP_CHILD_CHECK(t >= 0 && t < 4);
             TSUP_CHILD_CHECK(seq == last[t] + 1);
             last[t] = seq;
