@@ -7,10 +7,21 @@
 
 #include "link/link.h"
 
+extern const struct ipcx__transport ipcx__transport_fifo;
+extern const struct ipcx__transport ipcx__transport_mq;
+extern const struct ipcx__transport ipcx__transport_shm;
+extern const struct ipcx__transport ipcx__transport_sysv;
+extern const struct ipcx__transport ipcx__transport_udp;
 extern const struct ipcx__transport ipcx__transport_unix;
 
 static const struct ipcx__transport *const transports[] = {
-    &ipcx__transport_unix, NULL, /* end */
+    &ipcx__transport_fifo,
+    &ipcx__transport_mq,
+    &ipcx__transport_shm,
+    &ipcx__transport_sysv,
+    &ipcx__transport_udp,
+    &ipcx__transport_unix,
+    NULL, /* end */
 };
 
 const struct ipcx__transport *ipcx__transport_find(const char *scheme, size_t len)
