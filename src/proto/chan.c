@@ -350,9 +350,17 @@ static int send_one(struct ipcx_chan *c, struct ipcx_msg *w, const struct ipcx__
         }
         struct ipcx__peer *stack[16];
         size_t n = c->pattern == IPCX_REP || c->pattern == IPCX_PAIR ? 1 : c->npeers;
+        int fstack[16];
         struct ipcx__peer **ps = n <= 16 ? stack : malloc(n * sizeof *ps);
-        if (!ps)
+        int *fails = n <= 16 ? fstack : calloc(n, sizeof *fails);
+        if (!ps || !fails) {
+            if (ps != stack)
+                free(ps);
+            if (fails != fstack)
+                free(fails);
             return IPCX_ENOMEM;
+        }
+        memset(fails, 0, n * sizeof *fails);
         size_t start = c->rr;
         for (size_t i = 0; i < n; i++) {
             ps[i] =
@@ -365,12 +373,14 @@ static int send_one(struct ipcx_chan *c, struct ipcx_msg *w, const struct ipcx__
                     ipcx__peer_unref(c, ps[j]);
                 if (ps != stack)
                     free(ps);
+                if (fails != fstack)
+                    free(fails);
                 return IPCX_EMSGSIZE;
             }
         }
         pthread_mutex_unlock(&c->mu);
 
-        int rc = IPCX_EAGAIN, fails[16] = {0};
+        int rc = IPCX_EAGAIN;
         size_t chosen = n;
         /* Load balancing: the first peer whose link takes it now, then the
          * first with room in its queue, then the policy on the next in turn. */
@@ -379,11 +389,11 @@ static int send_one(struct ipcx_chan *c, struct ipcx_msg *w, const struct ipcx__
                 rc = ipcx__peer_send(c, ps[i], w, dl, IPCX__SEND_TRY);
                 if (rc >= 0)
                     chosen = i;
-                else if (ipcx__link_failed(rc) && i < 16)
+                else if (ipcx__link_failed(rc))
                     fails[i] = rc;
             }
             for (size_t i = 0; i < n && chosen == n; i++) {
-                if (i < 16 && fails[i])
+                if (fails[i])
                     continue;
                 rc = ipcx__peer_send(c, ps[i], w, dl, IPCX__SEND_ROOM);
                 if (rc >= 0)
@@ -392,20 +402,20 @@ static int send_one(struct ipcx_chan *c, struct ipcx_msg *w, const struct ipcx__
         }
         if (chosen == n) {
             size_t i = 0;
-            while (i < n && i < 16 && fails[i])
+            while (i < n && fails[i])
                 i++;
             if (i < n) {
                 rc = ipcx__peer_send(c, ps[i], w, dl, IPCX__SEND_POLICY);
                 if (rc >= 0)
                     chosen = i;
-                else if (ipcx__link_failed(rc) && i < 16)
+                else if (ipcx__link_failed(rc))
                     fails[i] = rc;
             }
         }
 
         pthread_mutex_lock(&c->mu);
         bool any_failed = false;
-        for (size_t i = 0; i < n && i < 16; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (fails[i]) {
                 ipcx__peer_gone(c, ps[i], fails[i]);
                 any_failed = true;
@@ -427,6 +437,8 @@ static int send_one(struct ipcx_chan *c, struct ipcx_msg *w, const struct ipcx__
             ipcx__peer_unref(c, ps[i]);
         if (ps != stack)
             free(ps);
+        if (fails != fstack)
+            free(fails);
         if (chosen < n)
             return 0;
         /* Every peer tried failed: PAIR reports it, the others try again. */
