@@ -17,7 +17,9 @@
 
 #include "proto/core.h"
 #include "sys/fd.h"
+#include "sys/waitfd.h"
 #include "sys/wake.h"
+#include "sys/wakefd.h"
 
 static _Thread_local const char *last_reason = "";
 
@@ -60,10 +62,10 @@ int ipcx_chan_open(struct ipcx_chan **out, enum ipcx_pattern pattern,
     c->max_msg = opts->max_msg;
     c->flags = opts->flags;
     ipcx__msgq_init(&c->rxq, false);
-    if ((rc = ipcx__wake_open()) < 0)
+    if ((rc = ipcx__wakefd_event(0)) < 0)
         goto fail;
     c->wake_reader = rc;
-    if ((rc = ipcx__wake_open()) < 0)
+    if ((rc = ipcx__wakefd_event(0)) < 0)
         goto fail;
     c->wake_thread = rc;
     pthread_condattr_t ca;

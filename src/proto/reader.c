@@ -23,7 +23,9 @@
 #include <ipcx/error.h>
 
 #include "proto/core.h"
+#include "sys/waitfd.h"
 #include "sys/wake.h"
+#include "sys/wakefd.h"
 
 static size_t rx_capacity(const struct ipcx_chan *c)
 {
@@ -172,14 +174,14 @@ static int poll_read(struct ipcx_chan *c, struct ipcx__peer **ps, size_t n, int 
             pfd[i + 1].fd = ipcx_link_fd(ps[i]->link);
             pfd[i + 1].events = POLLIN;
         }
-        rc = ipcx__poll_many(pfd, n + 1, dl);
+        rc = ipcx__poll_deadline(pfd, n + 1, dl);
         if (rc < 0)
             goto out;
         for (size_t i = 0; i < n; i++)
             if (pfd[i + 1].revents)
                 ps[i]->maybe_ready = true;
         if (pfd[0].revents) {
-            ipcx__wake_drain(c->wake_reader);
+            ipcx__wakefd_take(c->wake_reader);
             rc = 0;
             goto out;
         }

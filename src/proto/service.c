@@ -21,7 +21,9 @@
 #include <ipcx/error.h>
 
 #include "proto/core.h"
+#include "sys/waitfd.h"
 #include "sys/wake.h"
+#include "sys/wakefd.h"
 
 /* Sends our hello with `status`. */
 static int hello_send(struct ipcx_chan *c, struct ipcx_link *k, unsigned status,
@@ -296,10 +298,10 @@ static void *service(void *arg)
         for (struct pending *p = pend; p; p = p->next)
             any_ready |= p->ready;
         if (!any_ready) {
-            int r = ipcx__poll_many(pfd, 1 + nl + npend, &dl);
+            int r = ipcx__poll_deadline(pfd, 1 + nl + npend, &dl);
             if (r > 0) {
                 if (pfd[0].revents)
-                    ipcx__wake_drain(c->wake_thread);
+                    ipcx__wakefd_take(c->wake_thread);
                 i = 1 + nl;
                 for (struct pending *p = pend; p; p = p->next, i++)
                     if (pfd[i].revents)
