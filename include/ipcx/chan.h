@@ -89,12 +89,24 @@ enum ipcx_select {
     IPCX_SEL_EXCEPT,  /* the first whose type differs from `type` */
 };
 
+/*
+ * Channel flags (`flags` of struct ipcx_chan_opts).
+ * IPCX_CHAN_PRIORITY: strict priority order. Before choosing, a receive
+ * takes every message its links have ready into the receive queue, so the
+ * highest priority among everything that has arrived comes first. This
+ * costs one more non-blocking read per receive. Without it a receive whose
+ * queue is empty returns the next message a link gives (the fast path);
+ * the channel switches to strict order by itself from the first message
+ * with a priority above 0 it receives.
+ */
+#define IPCX_CHAN_PRIORITY 0x1u
+
 /* Options; zero-initialised means the defaults. */
 struct ipcx_chan_opts {
     size_t capacity;     /* messages per queue; 0: the default, 1024 (see ipcx_chan_set_capacity) */
     enum ipcx_full full; /* full-queue policy */
     size_t max_msg;      /* largest message; 0: each link's own largest */
-    unsigned flags;      /* none defined yet: must be 0 */
+    unsigned flags;      /* IPCX_CHAN_*; unknown flags give IPCX_EINVAL */
 };
 
 /* Creates a channel with `pattern`. Never blocks. */
@@ -122,7 +134,19 @@ IPCX_API int ipcx_chan_listen(struct ipcx_chan *c, const char *url,
 IPCX_API int ipcx_chan_dial(struct ipcx_chan *c, const char *url, const struct ipcx_link_opts *opts,
                             int timeout_ms);
 
-/* Stops listening on, or disconnects, endpoint `id`. */
+/*
+ * The URL a listening endpoint can be dialed at (a port the kernel chose
+ * filled in), as ipcx_listener_url(). IPCX_ENOENT for an unknown id,
+ * IPCX_EINVAL for a dialed endpoint, IPCX_ERANGE when `size` is too short.
+ */
+IPCX_API int ipcx_chan_endpoint_url(struct ipcx_chan *c, int id, char *buf, size_t size);
+
+/*
+ * Stops listening on, or disconnects, endpoint `id` (peers that came
+ * through a listener stay). Returns 0, IPCX_ENOENT (no such endpoint, or
+ * its peer left already), IPCX_EINVAL. Waits only for the service thread
+ * to let go of the listener.
+ */
 IPCX_API int ipcx_chan_close_endpoint(struct ipcx_chan *c, int id);
 
 /*
@@ -157,6 +181,10 @@ IPCX_API int ipcx_chan_unsubscribe(struct ipcx_chan *c, const void *prefix, size
 enum ipcx_chan_event_kind {
     IPCX_CHAN_PEER_JOINED = 1,
     IPCX_CHAN_PEER_LEFT,
+    IPCX_CHAN_PEER_REFUSED, /* connected but never joined: `reason` says why
+                               (IPCX_EPROTO pattern mismatch, IPCX_EBUSY a pair
+                               that has its peer, IPCX_EVERSION, IPCX_ETIMEDOUT
+                               no hello in time) */
 };
 
 struct ipcx_chan_event {
@@ -173,7 +201,9 @@ IPCX_API int ipcx_chan_event(struct ipcx_chan *c, struct ipcx_chan_event *ev, in
 
 struct ipcx_chan_stats {
     uint64_t sent, received;
-    uint64_t dropped; /* by DROP_NEWEST / DROP_OLDEST, both directions */
+    uint64_t dropped;  /* by DROP_NEWEST / DROP_OLDEST, both directions */
+    uint64_t lost;     /* queued for a peer that left (or at close) before they could leave */
+    uint64_t filtered; /* SUB: arrived but matched no subscription */
     uint64_t peers_joined, peers_left;
     unsigned peers; /* connected now */
 };
