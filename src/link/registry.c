@@ -7,10 +7,15 @@
 
 #include "link/link.h"
 
+extern const struct ipcx__transport ipcx__transport_pipe;
+extern const struct ipcx__transport ipcx__transport_tcp;
 extern const struct ipcx__transport ipcx__transport_unix;
 
 static const struct ipcx__transport *const transports[] = {
-    &ipcx__transport_unix, NULL, /* end */
+    &ipcx__transport_pipe, /* pipe:RFD,WFD */
+    &ipcx__transport_tcp,  /* tcp://host:port */
+    &ipcx__transport_unix, /* unix:///path, unix://@name */
+    NULL,                  /* end */
 };
 
 const struct ipcx__transport *ipcx__transport_find(const char *scheme, size_t len)
