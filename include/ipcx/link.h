@@ -178,7 +178,10 @@ IPCX_API const char *ipcx_link_scheme(const struct ipcx_link *k);
 
 /*
  * Closes the link; the peer's receive returns IPCX_ECLOSED after the
- * messages already sent. Never blocks.
+ * messages already sent. Byte-stream transports (unix, tcp, pipe) write a
+ * goodbye frame and may wait up to 1 s for room in the kernel's buffer
+ * when the peer is slow to read; a peer that took nothing in that time sees
+ * IPCX_EPEERDEAD instead. Nothing else blocks.
  */
 IPCX_API void ipcx_link_close(struct ipcx_link *k);
 

@@ -15,6 +15,7 @@
  * Relies on the public TCP API (mech/inet.c) for sockets and on
  * sys/cmsg.c for the framed writes and reads with their deadline.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 
 #include "link/stream.h"
 #include "sys/cmsg.h"
+#include "sys/fd.h"
 
 #define FLAGS                                                                   \
     (IPCX_LINK_SEND | IPCX_LINK_RECV | IPCX_LINK_ORDERED | IPCX_LINK_RELIABLE | \
@@ -31,7 +33,8 @@
 #define HOST_MAX 256
 
 struct tcp_link {
-    struct ipcx__stream st; /* first */
+    struct ipcx__stream st;       /* first */
+    int64_t snd_timeo, rcv_timeo; /* the socket's kernel timeouts (sys/cmsg.h) */
     struct ipcx_tcp *sock;
 };
 
@@ -48,7 +51,8 @@ static ssize_t io_writev(struct ipcx__stream *s, const struct iovec *iov, int io
 {
     (void)fds;
     (void)nfds;
-    return ipcx__sock_sendmsg(s->base.fd, iov, iovcnt, NULL, 0, NULL, 0, true, dl);
+    struct tcp_link *t = (struct tcp_link *)s;
+    return ipcx__sock_sendmsg_kt(s->base.fd, iov, iovcnt, NULL, 0, &t->snd_timeo, dl);
 }
 
 static ssize_t io_read(struct ipcx__stream *s, void *buf, size_t len, int *fds, size_t fds_cap,
@@ -58,7 +62,8 @@ static ssize_t io_read(struct ipcx__stream *s, void *buf, size_t len, int *fds, 
     (void)fds_cap;
     *nfds = 0;
     struct iovec v = {buf, len};
-    return ipcx__sock_recvmsg(s->base.fd, &v, 1, NULL, dl);
+    struct tcp_link *t = (struct tcp_link *)s;
+    return ipcx__sock_recvmsg_kt(s->base.fd, &v, 1, NULL, &t->rcv_timeo, dl);
 }
 
 static void io_destroy(struct ipcx__stream *s)
@@ -100,7 +105,16 @@ static int link_new(struct ipcx_link **out, struct ipcx_tcp *sock, size_t max_ms
         ipcx_tcp_close(sock);
         return IPCX_ENOMEM;
     }
+    /* Blocking: waits happen inside sendmsg/recvmsg, bounded by the
+     * socket's kernel timeouts (one system call per wait, not three). */
+    int rc = ipcx__fd_set_nonblock(ipcx_tcp_fd(sock), false);
+    if (rc < 0) {
+        ipcx_tcp_close(sock);
+        free(t);
+        return rc;
+    }
     t->sock = sock;
+    t->snd_timeo = t->rcv_timeo = -1;
     t->st.base.tp = &ipcx__transport_tcp;
     t->st.base.caps.flags = FLAGS;
     t->st.base.caps.max_msg = max_msg;
