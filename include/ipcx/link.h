@@ -178,20 +178,46 @@ IPCX_API const char *ipcx_link_scheme(const struct ipcx_link *k);
 
 /*
  * Closes the link; the peer's receive returns IPCX_ECLOSED after the
- * messages already sent. Never blocks.
+ * messages already sent. Byte-stream transports (unix, tcp, pipe) write a
+ * goodbye frame and may wait up to 1 s for room in the kernel's buffer
+ * when the peer is slow to read; a peer that took nothing in that time sees
+ * IPCX_EPEERDEAD instead. Nothing else blocks.
  */
 IPCX_API void ipcx_link_close(struct ipcx_link *k);
 
+/* Bytes a URL from ipcx_link_pipe_urls() may need, NUL included. */
+#define IPCX_LINK_PIPE_URL_MAX 112
+
 /*
- * Makes a pair of pipes for a parent and a child: `parent` and `child`
- * receive "pipe:R,W" URLs to dial on each side. The child's descriptors are
- * close-on-exec like every other; a child that execs must clear the flag
- * on them (ipcx_pipe_inherit() in ipcx/pipe.h) before exec. The parent
- * closes the child's descriptors once the child holds them: dialing
- * `parent` in the parent does that. Returns 0 or IPCX_ERANGE when a buffer
- * is shorter than 32 bytes.
+ * Makes two pipes for a parent and a child it will fork: `parent` and
+ * `child` receive the URL each side dials ("pipe:R,W?close=..."). Every
+ * descriptor is close-on-exec. Each URL lists the other side's
+ * descriptors (with the pipe's inode number); dialing it closes those that
+ * still are these pipes, so after fork the parent dials `parent`, the
+ * child dials `child`, and each then holds only its own ends: when either
+ * dies or closes, the other sees it. A child that execs a program instead
+ * calls ipcx_link_pipe_inherit(child) between fork and exec and hands the
+ * program the `child` URL (its close list then closes nothing the program
+ * owns: the numbers are checked against the inodes). Until the parent
+ * dials, it holds all four descriptors. Returns 0, IPCX_ERANGE when a URL
+ * does not fit in `size` bytes (IPCX_LINK_PIPE_URL_MAX always suffices;
+ * nothing is left open then), IPCX_EINVAL, IPCX_EMFILE.
+ *
+ * Dialing a pipe: URL adopts its descriptors: the link owns them and
+ * closes them. Dial checks that RFD is the read end and WFD the write end
+ * of a pipe or FIFO (IPCX_EINVAL otherwise, IPCX_EBADF when not open)
+ * before adopting either; after those checks only a resource error
+ * (IPCX_ENOMEM, IPCX_EMFILE) can fail it, and then the descriptors are
+ * closed. pipe: has no listener: ipcx_link_listen() gives IPCX_ENOTSUP.
  */
 IPCX_API int ipcx_link_pipe_urls(char *parent, char *child, size_t size);
+
+/*
+ * In a child between fork and exec: clears close-on-exec on the
+ * descriptors a pipe: URL names, so that the program finds them. Uses only
+ * async-signal-safe calls. Returns 0, IPCX_EBADURL, IPCX_EBADF.
+ */
+IPCX_API int ipcx_link_pipe_inherit(const char *url);
 
 #ifdef __cplusplus
 }

@@ -9,19 +9,23 @@
 
 extern const struct ipcx__transport ipcx__transport_fifo;
 extern const struct ipcx__transport ipcx__transport_mq;
+extern const struct ipcx__transport ipcx__transport_pipe;
 extern const struct ipcx__transport ipcx__transport_shm;
 extern const struct ipcx__transport ipcx__transport_sysv;
+extern const struct ipcx__transport ipcx__transport_tcp;
 extern const struct ipcx__transport ipcx__transport_udp;
 extern const struct ipcx__transport ipcx__transport_unix;
 
 static const struct ipcx__transport *const transports[] = {
-    &ipcx__transport_fifo,
-    &ipcx__transport_mq,
-    &ipcx__transport_shm,
-    &ipcx__transport_sysv,
-    &ipcx__transport_udp,
-    &ipcx__transport_unix,
-    NULL, /* end */
+    &ipcx__transport_fifo, /* fifo:///path */
+    &ipcx__transport_mq,   /* mq:///name */
+    &ipcx__transport_pipe, /* pipe:RFD,WFD */
+    &ipcx__transport_shm,  /* shm://name */
+    &ipcx__transport_sysv, /* sysv://KEY */
+    &ipcx__transport_tcp,  /* tcp://host:port */
+    &ipcx__transport_udp,  /* udp://host:port */
+    &ipcx__transport_unix, /* unix:///path, unix://@name */
+    NULL,                  /* end */
 };
 
 const struct ipcx__transport *ipcx__transport_find(const char *scheme, size_t len)

@@ -7,7 +7,9 @@
  * for several of them and a single small message one read for its header
  * and body together. A body larger than the buffer is read straight into
  * the message's own allocation, which is made only after the header was
- * checked against the largest message. The state of a frame in progress
+ * checked against the largest message; after such a message the next read
+ * takes only a header, so that a stream of large messages is not copied
+ * twice. The state of a frame in progress
  * survives a receive that times out.
  *
  * Sending: header and body go in one writev/sendmsg. What a deadline cut
@@ -168,6 +170,7 @@ static void deliver(struct ipcx__stream *s, struct ipcx_msg *m, uint8_t *body)
     m->priority = s->hdr.priority;
     m->id = s->hdr.id;
     m->flags = IPCX_MSG_OWNED;
+    s->big = s->body != NULL;
     m->nfds = s->nfds;
     memcpy(m->fds, s->fds, sizeof(int) * s->nfds);
     s->nfds = 0;

@@ -87,6 +87,7 @@ struct ipcx__stream {
     int pend[IPCX__STREAM_PEND_FDS]; /* arrived before their header was read */
     unsigned npend;
     int rstate; /* 0, IPCX_ECLOSED or IPCX_EPEERDEAD once the end was seen */
+    bool big;   /* the last body was read straight into its message */
 
     /* Sending (the sending thread only). */
     uint8_t *tail; /* the unsent rest of a frame */

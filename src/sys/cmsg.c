@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,9 +73,49 @@ static void backoff_sleep(unsigned *us, const struct ipcx__deadline *d)
     nanosleep(&ts, NULL);
 }
 
-ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const int *fds,
+/*
+ * Sets SO_RCVTIMEO or SO_SNDTIMEO (`opt`) to at most what is left of the
+ * deadline (none for no limit). `cache` holds what the socket has now, in
+ * microseconds (0: none, -1: unknown); a timeout at most 2 ms shorter than
+ * what is left is kept, so a caller that passes the same timeout every
+ * time makes no extra call. A shorter kernel timeout only makes the caller
+ * loop; a longer one is never set.
+ */
+static int set_timeo(int sock, int opt, int64_t *cache, const struct ipcx__deadline *d)
+{
+    int64_t want = 0;
+    if (!ipcx__deadline_is_forever(d)) {
+        int64_t left = ipcx__deadline_remaining_ns(d) / 1000;
+        if (left < 1)
+            left = 1;
+        if (*cache > 0 && *cache <= left && *cache >= left - 2000)
+            return 0;
+        want = left;
+    } else if (*cache == 0) {
+        return 0;
+    }
+    struct timeval tv = {(time_t)(want / 1000000), (suseconds_t)(want % 1000000)};
+    if (setsockopt(sock, SOL_SOCKET, opt, &tv, sizeof tv) < 0) {
+        *cache = -1;
+        return ipcx__errno();
+    }
+    *cache = want;
+    return 0;
+}
+
+/* MSG_DONTWAIT, or 0 with the kernel's timeout set for a kernel-timed wait. */
+static int wait_flag(int sock, int opt, int64_t *kt, const struct ipcx__deadline *d, int *rc)
+{
+    *rc = 0;
+    if (!kt || ipcx__deadline_expired(d))
+        return MSG_DONTWAIT;
+    *rc = set_timeo(sock, opt, kt, d);
+    return 0;
+}
+
+static ssize_t send_common(int sock, const struct iovec *iov, int iovcnt, const int *fds,
                            size_t nfds, const void *addr, socklen_t addrlen, bool stream,
-                           const struct ipcx__deadline *d)
+                           int64_t *kt, const struct ipcx__deadline *d)
 {
     if (iovcnt < 0 || iovcnt > IPCX__SOCK_MAX_IOV || (iovcnt && !iov))
         return IPCX_EINVAL;
@@ -109,7 +150,8 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
     size_t sent = 0;
     bool fds_pending = nfds > 0;
     unsigned backoff_us = 0;
-    int r = ipcx__io_first(sock, IPCX__IO_TX, POLLOUT, d);
+    /* With the kernel's timeout the call itself waits: no poll first. */
+    int r = kt ? 0 : ipcx__io_first(sock, IPCX__IO_TX, POLLOUT, d);
     if (r < 0)
         return r;
     bool waited = r > 0;
@@ -123,7 +165,11 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
             m.msg_control = ctl.buf;
             m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
         }
-        ssize_t n = sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        int rc;
+        int wflag = wait_flag(sock, SO_SNDTIMEO, kt, d, &rc);
+        if (rc < 0)
+            return sent ? (ssize_t)sent : rc;
+        ssize_t n = sendmsg(sock, &m, wflag | MSG_NOSIGNAL);
         if (n >= 0) {
             fds_pending = false;
             sent += (size_t)n;
@@ -150,6 +196,8 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
             return sent ? (ssize_t)sent : ipcx__errno();
         if (ipcx__deadline_expired(d))
             return sent ? (ssize_t)sent : IPCX_ETIMEDOUT;
+        if (kt)
+            continue; /* the kernel's timeout ran out before ours */
         if (waited)
             backoff_sleep(&backoff_us, d);
         r = ipcx__io_wait(sock, IPCX__IO_TX, POLLOUT, d);
@@ -157,6 +205,19 @@ ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const 
             return sent ? (ssize_t)sent : r;
         waited = true;
     }
+}
+
+ssize_t ipcx__sock_sendmsg(int sock, const struct iovec *iov, int iovcnt, const int *fds,
+                           size_t nfds, const void *addr, socklen_t addrlen, bool stream,
+                           const struct ipcx__deadline *d)
+{
+    return send_common(sock, iov, iovcnt, fds, nfds, addr, addrlen, stream, NULL, d);
+}
+
+ssize_t ipcx__sock_sendmsg_kt(int sock, const struct iovec *iov, int iovcnt, const int *fds,
+                              size_t nfds, int64_t *timeo, const struct ipcx__deadline *d)
+{
+    return send_common(sock, iov, iovcnt, fds, nfds, NULL, 0, true, timeo, d);
 }
 
 static void close_all(int *fds, size_t n)
@@ -202,8 +263,8 @@ static bool take_control(struct msghdr *m, struct ipcx__sock_rx *rx)
     return fitted;
 }
 
-ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct ipcx__sock_rx *rx,
-                           const struct ipcx__deadline *d)
+static ssize_t recv_common(int sock, const struct iovec *iov, int iovcnt, struct ipcx__sock_rx *rx,
+                           int64_t *kt, const struct ipcx__deadline *d)
 {
     if (iovcnt < 0 || iovcnt > IPCX__SOCK_MAX_IOV || (iovcnt && !iov))
         return IPCX_EINVAL;
@@ -223,7 +284,7 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
     union ctl_buf ctl;
     size_t ctl_len = CMSG_SPACE(sizeof(int) * (cap ? cap : 1)) + CTL_CRED_SPACE;
 
-    int r = ipcx__io_first(sock, IPCX__IO_RX, POLLIN, d);
+    int r = kt ? 0 : ipcx__io_first(sock, IPCX__IO_RX, POLLIN, d);
     if (r < 0)
         return r;
     for (;;) {
@@ -236,12 +297,21 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
             m.msg_name = rx->addr;
             m.msg_namelen = rx->addrlen;
         }
-        ssize_t n = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        int rc;
+        int wflag = wait_flag(sock, SO_RCVTIMEO, kt, d, &rc);
+        if (rc < 0)
+            return rc;
+        ssize_t n = recvmsg(sock, &m, wflag | MSG_CMSG_CLOEXEC);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 return ipcx__errno();
+            if (kt) {
+                if (ipcx__deadline_expired(d))
+                    return IPCX_ETIMEDOUT;
+                continue; /* the kernel's timeout ran out before ours */
+            }
             r = ipcx__io_wait(sock, IPCX__IO_RX, POLLIN, d);
             if (r < 0)
                 return r;
@@ -259,6 +329,19 @@ ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct
         }
         return n;
     }
+}
+
+ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct ipcx__sock_rx *rx,
+                           const struct ipcx__deadline *d)
+{
+    return recv_common(sock, iov, iovcnt, rx, NULL, d);
+}
+
+ssize_t ipcx__sock_recvmsg_kt(int sock, const struct iovec *iov, int iovcnt,
+                              struct ipcx__sock_rx *rx, int64_t *timeo,
+                              const struct ipcx__deadline *d)
+{
+    return recv_common(sock, iov, iovcnt, rx, timeo, d);
 }
 
 ssize_t ipcx__sock_peek_size(int sock, const struct ipcx__deadline *d)

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -86,6 +87,25 @@ struct ipcx__sock_rx {
  */
 ssize_t ipcx__sock_recvmsg(int sock, const struct iovec *iov, int iovcnt, struct ipcx__sock_rx *rx,
                            const struct ipcx__deadline *d);
+
+/*
+ * Kernel-timed variants for a connected stream socket in blocking mode,
+ * used by one sender and one receiver: the wait happens inside sendmsg or
+ * recvmsg, bounded by SO_SNDTIMEO / SO_RCVTIMEO set to at most what is left
+ * of the deadline, so a call that has to wait costs one system call instead
+ * of three (try, poll, try again). `timeo` caches the socket's current
+ * timeout for that direction (start it at -1); the option is only set again
+ * when the deadline calls for a shorter or a much longer one. The kernel
+ * counts these timeouts in scheduler ticks: a wait may end up to one tick
+ * after the deadline, never before it. An expired deadline (IPCX_NOWAIT)
+ * makes one MSG_DONTWAIT attempt. Returns and errors as
+ * ipcx__sock_sendmsg() (stream) and ipcx__sock_recvmsg().
+ */
+ssize_t ipcx__sock_sendmsg_kt(int sock, const struct iovec *iov, int iovcnt, const int *fds,
+                              size_t nfds, int64_t *timeo, const struct ipcx__deadline *d);
+ssize_t ipcx__sock_recvmsg_kt(int sock, const struct iovec *iov, int iovcnt,
+                              struct ipcx__sock_rx *rx, int64_t *timeo,
+                              const struct ipcx__deadline *d);
 
 /*
  * Waits until a message is queued on a datagram or seqpacket socket and

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sys/err.h"
@@ -166,4 +167,37 @@ ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *do
     if (done)
         *done = sent;
     return rc;
+}
+
+int ipcx__fd_pipe(int fds[2])
+{
+    return pipe2(fds, O_CLOEXEC) < 0 ? ipcx__errno() : 0;
+}
+
+int ipcx__fd_pipe_end(int fd, uint64_t *ino)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ipcx__errno();
+    if (!S_ISFIFO(st.st_mode))
+        return IPCX_EINVAL;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return ipcx__errno();
+    fl &= O_ACCMODE;
+    if (fl != O_RDONLY && fl != O_WRONLY)
+        return IPCX_EINVAL;
+    if (ino)
+        *ino = (uint64_t)st.st_ino;
+    return fl;
+}
+
+int ipcx__fd_clear_cloexec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0)
+        return ipcx__errno();
+    if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return ipcx__errno();
+    return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sys/deadline.h"
@@ -83,5 +84,22 @@ ssize_t ipcx__read_deadline(int fd, void *buf, size_t len, const struct ipcx__de
  */
 ssize_t ipcx__write_all_deadline(int fd, const void *buf, size_t len, size_t *done,
                                  const struct ipcx__deadline *d);
+
+/*
+ * Clears FD_CLOEXEC on `fd`, for a child about to exec a program that is
+ * to inherit it. Async-signal-safe. Returns 0 or a negative code.
+ */
+int ipcx__fd_clear_cloexec(int fd);
+
+/* A pipe, both ends close-on-exec (pipe2 O_CLOEXEC). Returns 0 or a negative code. */
+int ipcx__fd_pipe(int fds[2]);
+
+/*
+ * Which end of a pipe or FIFO `fd` is: returns O_RDONLY or O_WRONLY and,
+ * when `ino` is not NULL, the pipe's inode number (unique among live
+ * pipes); IPCX_EINVAL when `fd` is not a pipe or FIFO or is open for both,
+ * IPCX_EBADF when it is not open.
+ */
+int ipcx__fd_pipe_end(int fd, uint64_t *ino);
 
 #endif

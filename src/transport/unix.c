@@ -10,6 +10,7 @@
  * connecting, admission and peer credentials, and on sys/cmsg.c for the
  * framed reads and writes with their deadline.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 
 #include "link/stream.h"
 #include "sys/cmsg.h"
+#include "sys/fd.h"
 
 #define FLAGS                                                                                   \
     (IPCX_LINK_SEND | IPCX_LINK_RECV | IPCX_LINK_ORDERED | IPCX_LINK_RELIABLE | IPCX_LINK_FDS | \
@@ -27,7 +29,8 @@
 #define URL_MAX (7 + IPCX_UNIX_ADDR_MAX)
 
 struct unix_link {
-    struct ipcx__stream st; /* first */
+    struct ipcx__stream st;       /* first */
+    int64_t snd_timeo, rcv_timeo; /* the socket's kernel timeouts (sys/cmsg.h) */
     struct ipcx_unix *sock;
 };
 
@@ -43,7 +46,8 @@ extern const struct ipcx__transport ipcx__transport_unix;
 static ssize_t io_writev(struct ipcx__stream *s, const struct iovec *iov, int iovcnt,
                          const int *fds, size_t nfds, const struct ipcx__deadline *dl)
 {
-    return ipcx__sock_sendmsg(s->base.fd, iov, iovcnt, fds, nfds, NULL, 0, true, dl);
+    struct unix_link *u = (struct unix_link *)s;
+    return ipcx__sock_sendmsg_kt(s->base.fd, iov, iovcnt, fds, nfds, &u->snd_timeo, dl);
 }
 
 static ssize_t io_read(struct ipcx__stream *s, void *buf, size_t len, int *fds, size_t fds_cap,
@@ -51,7 +55,8 @@ static ssize_t io_read(struct ipcx__stream *s, void *buf, size_t len, int *fds, 
 {
     struct iovec v = {buf, len};
     struct ipcx__sock_rx rx = {.fds = fds_cap ? fds : NULL, .fds_cap = fds_cap};
-    ssize_t n = ipcx__sock_recvmsg(s->base.fd, &v, 1, &rx, dl);
+    struct unix_link *u = (struct unix_link *)s;
+    ssize_t n = ipcx__sock_recvmsg_kt(s->base.fd, &v, 1, &rx, &u->rcv_timeo, dl);
     *nfds = n >= 0 ? rx.nfds : 0;
     return n;
 }
@@ -90,7 +95,16 @@ static int link_new(struct ipcx_link **out, struct ipcx_unix *sock, size_t max_m
         ipcx_unix_close(sock);
         return IPCX_ENOMEM;
     }
+    /* Blocking: waits happen inside sendmsg/recvmsg, bounded by the
+     * socket's kernel timeouts (one system call per wait, not three). */
+    int rc = ipcx__fd_set_nonblock(ipcx_unix_fd(sock), false);
+    if (rc < 0) {
+        ipcx_unix_close(sock);
+        free(u);
+        return rc;
+    }
     u->sock = sock;
+    u->snd_timeo = u->rcv_timeo = -1;
     u->st.base.tp = &ipcx__transport_unix;
     u->st.base.caps.flags = FLAGS;
     u->st.base.caps.max_msg = max_msg;
