@@ -633,6 +633,7 @@ Test(patterns, receive_queue_drop_oldest)
 #define SP_MAX  200000
 
 struct sp_shared {
+    atomic_int ready; /* the puller's dial has completed: it reads nothing until go */
     atomic_int go;
     atomic_int expect; /* messages the puller must get */
     atomic_int got, bad, last;
@@ -643,6 +644,7 @@ static int slow_puller(struct star *s, struct ipcx_chan *c)
 {
     struct sp_shared *sh = s->shared;
     int64_t end = pat_deadline();
+    atomic_store(&sh->ready, 1);
     while (!atomic_load(&sh->go) && tsup_now_ms() < end)
         usleep(1000);
     int prev = -1;
@@ -674,6 +676,11 @@ static void send_policy(enum ipcx_full full)
     pid_t pid[1];
     star_fork(&s, slow_puller, pid);
     star_connect(&s, push);
+    /* The puller's dial reads its hello with a large buffer: were it still
+     * reading while the link is filled, it would take messages and make room. */
+    for (int64_t end = pat_deadline(); !atomic_load(&sh->ready) && tsup_now_ms() < end;)
+        usleep(1000);
+    cr_assert(atomic_load(&sh->ready));
     static char body[SP_SIZE];
     int ok = 0, rc = 0;
     uint32_t k;
@@ -691,7 +698,9 @@ static void send_policy(enum ipcx_full full)
         if (full == IPCX_FULL_BLOCK) {
             struct ipcx_msg m = ipcx_msg_of(body, SP_SIZE);
             int64_t t0 = tsup_now_ms();
-            cr_assert_eq(ipcx_chan_send(push, &m, 150), IPCX_ETIMEDOUT);
+            int brc = ipcx_chan_send(push, &m, 150);
+            cr_assert_eq(brc, IPCX_ETIMEDOUT, "a send into a full link (after %d) returned %s", ok,
+                         ipcx_errname(brc));
             cr_assert_geq(tsup_now_ms() - t0, 150);
         }
     } else {
