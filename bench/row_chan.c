@@ -74,8 +74,8 @@ struct chan_priv {
     struct ipcx_chan *out, *in; /* the same channel for PAIR */
     int listen_ep;              /* this side's listening endpoint, 0 when none */
     char dir[URL_LEN];          /* fifo://: the parent's private directory */
-    int pipe_fd[4];             /* pipe:: the parent's copies, -1 when closed */
-    int npipe;
+    int pipe_fd[4];             /* pipe:: the parent's copies of both pipes */
+    int npipe;                  /* how many of pipe_fd are open */
 };
 
 static const struct chan_tp *tp_of(const struct bench_proc *p)
@@ -152,7 +152,9 @@ static int chan_setup(struct bench_proc *p)
         snprintf(s->url[1], URL_LEN, "%s", s->url[0]); /* udp: the port is the kernel's */
         return 0;
     case TP_SYSV:
-        return 0; /* each listener picks a free key */
+        /* Each listener picks a free key. */
+        bench_note(p, "waits with IPCX_FOREVER: a finite timeout polls (20 us to 1 ms sleeps)");
+        return 0;
     }
     return 0;
 }
