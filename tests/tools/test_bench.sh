@@ -16,7 +16,9 @@ bad() { echo "FAIL: $*"; fail=1; }
 # The rows every build has (peer rows depend on what is installed).
 always="cacheline memcpy pipe fifo unix-stream unix-seqpacket unix-dgram tcp udp posix-mq
 sysv-msg eventfd futex rtsig rtsig-fd posix-sem ipcx-pipe ipcx-fifo ipcx-unix-stream
-ipcx-unix-seqpacket ipcx-unix-dgram ipcx-tcp ipcx-udp ipcx-posixmq ipcx-sysvmsg ipcx-rtsig ipcx-sem"
+ipcx-unix-seqpacket ipcx-unix-dgram ipcx-tcp ipcx-udp ipcx-posixmq ipcx-sysvmsg ipcx-rtsig ipcx-sem
+ring-busy ring-adaptive ring-block chan-pipe chan-fifo chan-mq chan-sysv chan-unix chan-tcp chan-udp
+chan-shm-busy chan-shm-adaptive chan-shm-block"
 
 "$tool" bench --list >"$dir/list.txt" 2>&1 || bad "--list exited with $?"
 for r in $always zmq-ipc nng-tcp iceoryx; do
@@ -86,14 +88,26 @@ for name, r in rows.items():
                 bad("row %s: empty throughput at %d B" % (name, t["size"]))
         elif not t.get("reason"):
             bad("row %s: throughput %s at %d B without a reason" % (name, t["status"], t["size"]))
-# Each ipcx mechanism row names the raw row it wraps, which the run has
-# too; when both ran, the wrapper's cost was computed (its value is not
-# checked: that is a figure).
+# Each ipcx mechanism row names the raw row it wraps, and each transport
+# row (a transport through the channel API) the raw row or ring mode under
+# it, which the run has too; when both ran, the wrapper's cost was computed
+# (its value is not checked: that is a figure).
+chan_wraps = {"chan-pipe": "pipe", "chan-fifo": "fifo", "chan-mq": "posix-mq",
+              "chan-sysv": "sysv-msg", "chan-unix": "unix-stream", "chan-tcp": "tcp",
+              "chan-udp": "udp", "chan-shm-busy": "ring-busy",
+              "chan-shm-adaptive": "ring-adaptive", "chan-shm-block": "ring-block"}
+for name, raw in chan_wraps.items():
+    r = rows.get(name)
+    if r and r["group"] != "transport":
+        bad("row %s is in group %s, not transport" % (name, r["group"]))
+    if r and (r["wrapper"] or {}).get("wraps") != raw:
+        bad("row %s does not say it wraps %s: %r" % (name, raw, r["wrapper"]))
 for name, r in rows.items():
-    if not name.startswith("ipcx-"):
+    if not (name.startswith("ipcx-") or name.startswith("chan-")):
         continue
     w = r["wrapper"]
-    if not w or w["wraps"] not in rows or rows[w["wraps"]]["group"] != "raw":
+    under = ("raw", "ipcx") if name.startswith("chan-") else ("raw",)
+    if not w or w["wraps"] not in rows or rows[w["wraps"]]["group"] not in under:
         bad("row %s does not name a raw row it wraps: %r" % (name, w))
     elif r["status"] == "ok" and rows[w["wraps"]]["status"] == "ok" \
             and r["latency"]["status"] == "ok" and w["latency"] is None:
@@ -105,6 +119,12 @@ mq = rows.get("posix-mq")
 for t in (mq or {}).get("throughput", []):
     if t["status"] == "skipped" and "msgsize_max" not in t["reason"]:
         bad("posix-mq skips %d B without naming the limit" % t["size"])
+# A transport that cannot carry a size says which limit stops it.
+for name, word in (("chan-fifo", "PIPE_BUF"), ("chan-mq", "msgsize"), ("chan-sysv", "msgmax"),
+                   ("chan-udp", "datagram")):
+    for t in rows.get(name, {}).get("throughput", []):
+        if t["status"] == "skipped" and word not in t["reason"]:
+            bad("%s skips %d B without naming the limit: %s" % (name, t["size"], t["reason"]))
 sys.exit(0 if ok else 1)
 EOF
 
