@@ -152,6 +152,19 @@ IPCX_API void ipcx_listener_close(struct ipcx_listener *l);
 IPCX_API int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms);
 
 /*
+ * Writes what an earlier successful send left unwritten. A byte-stream
+ * link (unix, tcp, pipe) whose send ran out of time in the middle of a
+ * frame keeps the rest of that frame (the message counts as sent) and
+ * writes it first at the next send, or at close; a program that may not
+ * send again soon calls this to push it out, waiting up to `timeout_ms`.
+ * Returns 0 when nothing is left (at once, without a system call, when
+ * nothing was, and always on other transports), IPCX_EAGAIN /
+ * IPCX_ETIMEDOUT when some still is, or a send's errors
+ * (IPCX_EPEERDEAD, IPCX_ECLOSED). Counts as a send for thread safety.
+ */
+IPCX_API int ipcx_link_flush(struct ipcx_link *k, int timeout_ms);
+
+/*
  * Receives the next message into `m` (owned: release it). Returns 0, or
  * IPCX_EAGAIN / IPCX_ETIMEDOUT, IPCX_ECLOSED, IPCX_EPEERDEAD, IPCX_EPROTO.
  */
