@@ -137,7 +137,11 @@ IPCX_API int ipcx_link_accept(struct ipcx_listener *l, struct ipcx_link **out, i
 /* Readable when ipcx_link_accept() may not block. */
 IPCX_API int ipcx_listener_fd(const struct ipcx_listener *l);
 
-/* The listener's URL as it can be dialed (a port chosen by the kernel filled in). */
+/*
+ * The listener's URL as it can be dialed (a port chosen by the kernel
+ * filled in). Returns its length (> 0), or a negative code when `size`
+ * is too small.
+ */
 IPCX_API int ipcx_listener_url(const struct ipcx_listener *l, char *buf, size_t size);
 
 /* Closes the listener and removes the name it created. Links stay open. */

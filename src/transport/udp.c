@@ -178,7 +178,7 @@ static int udp_listener_url(const struct ipcx_listener *base, char *buf, size_t 
     if (rc < 0)
         return rc;
     int n = snprintf(buf, size, "udp://%s", addr);
-    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : 0;
+    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : n;
 }
 
 static void udp_listener_close(struct ipcx_listener *base)
