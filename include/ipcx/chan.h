@@ -136,7 +136,7 @@ IPCX_API int ipcx_chan_dial(struct ipcx_chan *c, const char *url, const struct i
 
 /*
  * The URL a listening endpoint can be dialed at (a port the kernel chose
- * filled in), as ipcx_listener_url(). IPCX_ENOENT for an unknown id,
+ * filled in), as ipcx_listener_url(): its length. IPCX_ENOENT for an unknown id,
  * IPCX_EINVAL for a dialed endpoint, IPCX_ERANGE when `size` is too short.
  */
 IPCX_API int ipcx_chan_endpoint_url(struct ipcx_chan *c, int id, char *buf, size_t size);

@@ -137,7 +137,11 @@ IPCX_API int ipcx_link_accept(struct ipcx_listener *l, struct ipcx_link **out, i
 /* Readable when ipcx_link_accept() may not block. */
 IPCX_API int ipcx_listener_fd(const struct ipcx_listener *l);
 
-/* The listener's URL as it can be dialed (a port chosen by the kernel filled in). */
+/*
+ * The listener's URL as it can be dialed (a port chosen by the kernel
+ * filled in). Returns its length (> 0), or a negative code when `size`
+ * is too small.
+ */
 IPCX_API int ipcx_listener_url(const struct ipcx_listener *l, char *buf, size_t size);
 
 /* Closes the listener and removes the name it created. Links stay open. */
@@ -150,6 +154,19 @@ IPCX_API void ipcx_listener_close(struct ipcx_listener *l);
  * IPCX_LINK_FDS; a receive-only end), IPCX_EINVAL.
  */
 IPCX_API int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms);
+
+/*
+ * Writes what an earlier successful send left unwritten. A byte-stream
+ * link (unix, tcp, pipe) whose send ran out of time in the middle of a
+ * frame keeps the rest of that frame (the message counts as sent) and
+ * writes it first at the next send, or at close; a program that may not
+ * send again soon calls this to push it out, waiting up to `timeout_ms`.
+ * Returns 0 when nothing is left (at once, without a system call, when
+ * nothing was, and always on other transports), IPCX_EAGAIN /
+ * IPCX_ETIMEDOUT when some still is, or a send's errors
+ * (IPCX_EPEERDEAD, IPCX_ECLOSED). Counts as a send for thread safety.
+ */
+IPCX_API int ipcx_link_flush(struct ipcx_link *k, int timeout_ms);
 
 /*
  * Receives the next message into `m` (owned: release it). Returns 0, or

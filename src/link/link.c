@@ -138,6 +138,23 @@ int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms
     return (int)ipcx__deadline_map(rc, timeout_ms);
 }
 
+int ipcx_link_flush(struct ipcx_link *k, int timeout_ms)
+{
+    if (!k)
+        return IPCX_EINVAL;
+    if (k->broken)
+        return k->broken;
+    if (!k->tp->flush)
+        return 0;
+    struct ipcx__deadline dl;
+    int rc = ipcx__deadline_init(&dl, timeout_ms);
+    if (rc < 0)
+        return rc;
+    rc = k->tp->flush(k, &dl);
+    mark_broken(k, rc);
+    return (int)ipcx__deadline_map(rc, timeout_ms);
+}
+
 int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
 {
     if (!k || !m)

@@ -23,6 +23,11 @@
  *                       allocating.
  *   arm                 optional; NULL means the fd is level-triggered.
  *   peer_cred           optional; NULL means IPCX_ENOTSUP.
+ *   flush               optional (NULL: a send never leaves anything
+ *                       behind); writes what an earlier send committed but
+ *                       could not write before its deadline (the rest of a
+ *                       frame). 0 when nothing is left, IPCX_ETIMEDOUT when
+ *                       some still is, or the send's error.
  *   close               frees everything; never blocks.
  * Transports use only src/mech, src/ring and src/sys to reach the kernel.
  */
@@ -69,6 +74,7 @@ struct ipcx__transport {
     int (*arm)(struct ipcx_link *k);
     int (*peer_cred)(const struct ipcx_link *k, struct ipcx_cred *out);
     void (*close)(struct ipcx_link *k);
+    int (*flush)(struct ipcx_link *k, const struct ipcx__deadline *dl);
 };
 
 /* The transport for a scheme, or NULL. */

@@ -123,6 +123,17 @@ int ipcx__stream_send(struct ipcx_link *k, const struct ipcx_msg *m,
     return 0;
 }
 
+int ipcx__stream_flush(struct ipcx_link *k, const struct ipcx__deadline *dl)
+{
+    struct ipcx__stream *s = (struct ipcx__stream *)k;
+    if (!s->tail)
+        return 0;
+    if (s->wstate)
+        return s->wstate == IPCX_EPEERDEAD ? gone_code(s) : s->wstate;
+    int rc = flush_tail(s, dl);
+    return rc < 0 ? send_fail(s, rc) : 0;
+}
+
 /* Bytes of the current frame still missing from the buffer. */
 static size_t needed(const struct ipcx__stream *s)
 {

@@ -107,6 +107,7 @@ int ipcx__stream_init(struct ipcx__stream *s, const struct ipcx__stream_io *io);
 int ipcx__stream_send(struct ipcx_link *k, const struct ipcx_msg *m,
                       const struct ipcx__deadline *dl);
 int ipcx__stream_recv(struct ipcx_link *k, struct ipcx_msg *m, const struct ipcx__deadline *dl);
+int ipcx__stream_flush(struct ipcx_link *k, const struct ipcx__deadline *dl);
 int ipcx__stream_arm(struct ipcx_link *k);
 void ipcx__stream_close(struct ipcx_link *k);
 

@@ -55,6 +55,7 @@ struct ipcx__peer {
     struct ipcx_cred cred;
     pthread_mutex_t send_mu;
     struct ipcx__msgq sendq; /* FIFO, under send_mu */
+    bool tail;               /* the link holds the rest of a sent message (counted in queued) */
 };
 
 struct ipcx__endpoint {

@@ -142,6 +142,8 @@ void ipcx__peer_unref(struct ipcx_chan *c, struct ipcx__peer *p)
         atomic_fetch_add(&c->lost, left);
         atomic_fetch_sub(&c->queued, left);
     }
+    if (p->tail) /* the link's close writes it, within its linger */
+        atomic_fetch_sub(&c->queued, 1);
     ipcx_link_close(p->link);
     pthread_mutex_destroy(&p->send_mu);
     free(p);
@@ -208,9 +210,33 @@ fail:
     return IPCX_ENOMEM;
 }
 
+/*
+ * After a send that succeeded: a byte stream whose deadline passed in the
+ * middle of the frame keeps the rest and writes it only at its next send
+ * or close. The message is committed, so it must not wait for a next send
+ * that may never come: the peer counts as having a queued message, which
+ * the service thread writes (flush_locked). Under send_mu.
+ */
+static bool would_block(int rc);
+
+static void note_tail(struct ipcx_chan *c, struct ipcx__peer *p)
+{
+    if (!p->tail && would_block(ipcx_link_flush(p->link, IPCX_NOWAIT))) {
+        p->tail = true;
+        atomic_fetch_add(&c->queued, 1);
+    }
+}
+
 /* Sends what the queue holds, in order, until the link is full. Under send_mu. */
 static int flush_locked(struct ipcx_chan *c, struct ipcx__peer *p, const struct ipcx__deadline *dl)
 {
+    if (p->tail) {
+        int rc = ipcx_link_flush(p->link, ipcx__deadline_remaining_ms(dl));
+        if (rc < 0)
+            return rc;
+        p->tail = false;
+        atomic_fetch_sub(&c->queued, 1);
+    }
     struct ipcx__qnode *n;
     while ((n = ipcx__msgq_peek(&p->sendq)) != NULL) {
         int rc = ipcx__link_send_dl(p->link, &n->m, dl);
@@ -218,6 +244,9 @@ static int flush_locked(struct ipcx_chan *c, struct ipcx__peer *p, const struct 
             return rc;
         ipcx__qnode_free(ipcx__msgq_take(&p->sendq, IPCX_SEL_ANY, 0));
         atomic_fetch_sub(&c->queued, 1);
+        note_tail(c, p);
+        if (p->tail)
+            return IPCX_ETIMEDOUT;
     }
     return 0;
 }
@@ -256,6 +285,8 @@ int ipcx__peer_send(struct ipcx_chan *c, struct ipcx__peer *p, const struct ipcx
     if (p->sendq.count == 0) {
         bool wait = stage == IPCX__SEND_POLICY && c->full == IPCX_FULL_BLOCK;
         rc = ipcx__link_send_dl(p->link, w, wait ? dl : &now);
+        if (rc == 0)
+            note_tail(c, p);
         if (!would_block(rc) || wait)
             goto out;
     }

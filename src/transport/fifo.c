@@ -198,7 +198,7 @@ static int fifo_listener_url(const struct ipcx_listener *base, char *buf, size_t
 {
     const struct fifo_listener *l = (const struct fifo_listener *)base;
     int n = snprintf(buf, size, "fifo://%s", l->path);
-    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : 0;
+    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : n;
 }
 
 static void fifo_listener_close(struct ipcx_listener *base)

@@ -192,7 +192,7 @@ static int mq_listener_url(const struct ipcx_listener *base, char *buf, size_t s
 {
     const struct mq_listener *l = (const struct mq_listener *)base;
     int n = snprintf(buf, size, "mq://%s", l->name);
-    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : 0;
+    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : n;
 }
 
 static void mq_listener_close(struct ipcx_listener *base)

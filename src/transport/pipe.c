@@ -247,6 +247,7 @@ const struct ipcx__transport ipcx__transport_pipe = {
     .dial = pipe_dial,
     .listen = pipe_listen,
     .send = ipcx__stream_send,
+    .flush = ipcx__stream_flush,
     .recv = ipcx__stream_recv,
     .arm = ipcx__stream_arm,
     .close = ipcx__stream_close,

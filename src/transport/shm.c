@@ -138,12 +138,13 @@ static int fold_wait(enum ipcx_link_wait w)
 static int url_addr(const struct ipcx__url *url, char *addr, size_t size)
 {
     const char *rest = url->rest;
-    if (rest[0] == '\0')
+    if (!url->had_slashes || rest[0] == '\0')
         return IPCX_EBADURL;
     int n = rest[0] == '/' ? snprintf(addr, size, "%s", rest)
                            : snprintf(addr, size, "%s%s", ADDR_PREFIX, rest);
+    /* An address that does not fit in sun_path is malformed, as for unix://. */
     if (n < 0 || (size_t)n >= size || n > IPCX_UNIX_ADDR_MAX - 2)
-        return IPCX_ENAMETOOLONG;
+        return IPCX_EBADURL;
     return 0;
 }
 

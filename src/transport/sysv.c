@@ -255,7 +255,7 @@ static int sysv_listener_url(const struct ipcx_listener *base, char *buf, size_t
 {
     const struct sysv_listener *l = (const struct sysv_listener *)base;
     int n = snprintf(buf, size, "sysv://0x%08x", (unsigned)(uint32_t)l->key);
-    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : 0;
+    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : n;
 }
 
 static void sysv_listener_close(struct ipcx_listener *base)

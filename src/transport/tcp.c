@@ -221,6 +221,7 @@ const struct ipcx__transport ipcx__transport_tcp = {
     .listener_url = tcp_listener_url,
     .listener_close = tcp_listener_close,
     .send = ipcx__stream_send,
+    .flush = ipcx__stream_flush,
     .recv = ipcx__stream_recv,
     .arm = ipcx__stream_arm,
     .close = ipcx__stream_close,

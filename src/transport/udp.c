@@ -21,7 +21,7 @@
  *
  * A dialer cannot know whether anyone listens; when an earlier datagram
  * found the port closed (the kernel reports it on a connected socket), a
- * send returns IPCX_EPEERDEAD.
+ * send returns IPCX_EPEERDEAD, and so does every later send on that link.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,6 +48,7 @@ struct udp_link {
     struct ipcx_link base;
     struct ipcx_udp *u;
     unsigned char *buf; /* RBUF bytes to receive, or HDR + max_msg to send */
+    bool dead;          /* a send found the port closed: the link is over */
 };
 
 struct udp_listener {
@@ -177,7 +178,7 @@ static int udp_listener_url(const struct ipcx_listener *base, char *buf, size_t 
     if (rc < 0)
         return rc;
     int n = snprintf(buf, size, "udp://%s", addr);
-    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : 0;
+    return n < 0 || (size_t)n >= size ? IPCX_ERANGE : n;
 }
 
 static void udp_listener_close(struct ipcx_listener *base)
@@ -192,12 +193,19 @@ static int udp_send(struct ipcx_link *base, const struct ipcx_msg *m,
                     const struct ipcx__deadline *dl)
 {
     struct udp_link *k = (struct udp_link *)base;
+    /* Latched like every link's IPCX_EPEERDEAD: the kernel reports the
+     * closed port once, and a later datagram could reach whoever binds the
+     * port next. */
+    if (k->dead)
+        return IPCX_EPEERDEAD;
     ipcx__minihdr_encode(k->buf, m);
     if (m->size > 0)
         memcpy(k->buf + HDR, m->data, m->size);
     ssize_t n = ipcx_udp_send(k->u, k->buf, HDR + m->size, ipcx__oneway_ms(dl));
-    if (n == IPCX_ECONNREFUSED)
+    if (n == IPCX_ECONNREFUSED) {
+        k->dead = true;
         return IPCX_EPEERDEAD;
+    }
     if (n < 0)
         return (int)n;
     return 0;

@@ -208,6 +208,7 @@ const struct ipcx__transport ipcx__transport_unix = {
     .listener_url = unix_listener_url,
     .listener_close = unix_listener_close,
     .send = ipcx__stream_send,
+    .flush = ipcx__stream_flush,
     .recv = ipcx__stream_recv,
     .arm = ipcx__stream_arm,
     .peer_cred = unix_peer_cred,

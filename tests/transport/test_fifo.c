@@ -72,7 +72,7 @@ Test(fifo, attributes_cross_processes)
     struct ipcx_listener *l;
     cr_assert_eq(ipcx_link_listen(&l, url, NULL), 0);
     char got[200];
-    cr_assert_eq(ipcx_listener_url(l, got, sizeof got), 0);
+    cr_assert_gt(ipcx_listener_url(l, got, sizeof got), 0);
     cr_assert_str_eq(got, url);
     struct ipcx_link *rx = ow_accept_once(l);
     struct ipcx_link_caps c;

@@ -64,7 +64,7 @@ Test(mq, attributes_cross_processes_highest_priority_first)
     struct ipcx_listener *l;
     cr_assert_eq(ipcx_link_listen(&l, url, NULL), 0);
     char got[128];
-    cr_assert_eq(ipcx_listener_url(l, got, sizeof got), 0);
+    cr_assert_gt(ipcx_listener_url(l, got, sizeof got), 0);
     cr_assert_str_eq(got, url);
     struct ipcx_link *rx = ow_accept_once(l);
 

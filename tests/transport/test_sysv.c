@@ -63,7 +63,7 @@ Test(sysv, types_are_the_kernels_and_attributes_cross_processes)
     struct ipcx_listener *l;
     cr_assert_eq(ipcx_link_listen(&l, url, NULL), 0);
     char got[64], want[64];
-    cr_assert_eq(ipcx_listener_url(l, got, sizeof got), 0);
+    cr_assert_gt(ipcx_listener_url(l, got, sizeof got), 0);
     snprintf(want, sizeof want, "sysv://0x%08x", (unsigned)key);
     cr_assert_str_eq(got, want);
     struct ipcx_link *rx = ow_accept_once(l);

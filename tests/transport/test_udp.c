@@ -27,7 +27,7 @@ static struct ipcx_listener *listen_any(const char *host)
     snprintf(want, sizeof want, "udp://%s:0", host);
     struct ipcx_listener *l;
     cr_assert_eq(ipcx_link_listen(&l, want, NULL), 0);
-    cr_assert_eq(ipcx_listener_url(l, url, sizeof url), 0);
+    cr_assert_gt(ipcx_listener_url(l, url, sizeof url), 0);
     return l;
 }
 
