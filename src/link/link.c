@@ -115,7 +115,7 @@ static void mark_broken(struct ipcx_link *k, int rc)
         k->broken = rc;
 }
 
-int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms)
+static int send_checks(struct ipcx_link *k, const struct ipcx_msg *m)
 {
     if (!k || !m || (m->size > 0 && !m->data) || m->type < 0 || m->priority > IPCX_MSG_PRIO_MAX ||
         m->nfds > IPCX_MSG_MAX_FDS)
@@ -129,9 +129,27 @@ int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms
         return IPCX_ENOTSUP;
     if (m->size > k->caps.max_msg)
         return IPCX_EMSGSIZE;
-    struct ipcx__deadline dl;
-    int rc = ipcx__deadline_init(&dl, timeout_ms);
+    return 0;
+}
+
+int ipcx__link_send_at(struct ipcx_link *k, const struct ipcx_msg *m,
+                       const struct ipcx__deadline *dl)
+{
+    int rc = send_checks(k, m);
     if (rc < 0)
+        return rc;
+    rc = k->tp->send(k, m, dl);
+    mark_broken(k, rc);
+    return rc;
+}
+
+int ipcx_link_send(struct ipcx_link *k, const struct ipcx_msg *m, int timeout_ms)
+{
+    int rc = send_checks(k, m);
+    if (rc < 0)
+        return rc;
+    struct ipcx__deadline dl;
+    if ((rc = ipcx__deadline_init(&dl, timeout_ms)) < 0)
         return rc;
     rc = k->tp->send(k, m, &dl);
     mark_broken(k, rc);
@@ -155,7 +173,7 @@ int ipcx_link_flush(struct ipcx_link *k, int timeout_ms)
     return (int)ipcx__deadline_map(rc, timeout_ms);
 }
 
-int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
+static int recv_checks(struct ipcx_link *k, struct ipcx_msg *m)
 {
     if (!k || !m)
         return IPCX_EINVAL;
@@ -164,9 +182,26 @@ int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
         return k->broken;
     if (!(k->caps.flags & IPCX_LINK_RECV))
         return IPCX_ENOTSUP;
-    struct ipcx__deadline dl;
-    int rc = ipcx__deadline_init(&dl, timeout_ms);
+    return 0;
+}
+
+int ipcx__link_recv_at(struct ipcx_link *k, struct ipcx_msg *m, const struct ipcx__deadline *dl)
+{
+    int rc = recv_checks(k, m);
     if (rc < 0)
+        return rc;
+    rc = k->tp->recv(k, m, dl);
+    mark_broken(k, rc);
+    return rc;
+}
+
+int ipcx_link_recv(struct ipcx_link *k, struct ipcx_msg *m, int timeout_ms)
+{
+    int rc = recv_checks(k, m);
+    if (rc < 0)
+        return rc;
+    struct ipcx__deadline dl;
+    if ((rc = ipcx__deadline_init(&dl, timeout_ms)) < 0)
         return rc;
     rc = k->tp->recv(k, m, &dl);
     mark_broken(k, rc);

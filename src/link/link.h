@@ -77,6 +77,16 @@ struct ipcx__transport {
     int (*flush)(struct ipcx_link *k, const struct ipcx__deadline *dl);
 };
 
+/*
+ * ipcx_link_send/recv for layers above that already hold a deadline (the
+ * channels): the same checks, no second reading of the clock, and the
+ * transport's own result (IPCX_ETIMEDOUT at the deadline, never mapped to
+ * IPCX_EAGAIN: the caller maps at its own public boundary).
+ */
+int ipcx__link_send_at(struct ipcx_link *k, const struct ipcx_msg *m,
+                       const struct ipcx__deadline *dl);
+int ipcx__link_recv_at(struct ipcx_link *k, struct ipcx_msg *m, const struct ipcx__deadline *dl);
+
 /* The transport for a scheme, or NULL. */
 const struct ipcx__transport *ipcx__transport_find(const char *scheme, size_t len);
 

@@ -15,6 +15,7 @@
 
 #include <ipcx/error.h>
 
+#include "link/link.h"
 #include "proto/core.h"
 #include "sys/fd.h"
 #include "sys/wake.h"
@@ -22,12 +23,16 @@
 int ipcx__link_send_dl(struct ipcx_link *k, const struct ipcx_msg *m,
                        const struct ipcx__deadline *dl)
 {
-    return ipcx_link_send(k, m, ipcx__deadline_remaining_ms(dl));
+    /* A deadline already over is a non-blocking try: EAGAIN, as the public
+     * call gives for IPCX_NOWAIT. */
+    int rc = ipcx__link_send_at(k, m, dl);
+    return rc == IPCX_ETIMEDOUT && dl->at_ns == 0 ? IPCX_EAGAIN : rc;
 }
 
 int ipcx__link_recv_dl(struct ipcx_link *k, struct ipcx_msg *m, const struct ipcx__deadline *dl)
 {
-    return ipcx_link_recv(k, m, ipcx__deadline_remaining_ms(dl));
+    int rc = ipcx__link_recv_at(k, m, dl);
+    return rc == IPCX_ETIMEDOUT && dl->at_ns == 0 ? IPCX_EAGAIN : rc;
 }
 
 bool ipcx__link_failed(int rc)
