@@ -50,6 +50,9 @@ struct ipcx_ring {
     /* Producer: the open reservation. */
     int reserved;
     size_t res_len;
+    /* Consumer: the tail was published without the full barrier, so a
+     * producer that went to sleep at that moment may not have been seen. */
+    int unsettled;
     /* Consumer: the message under view and the bytes it occupies. */
     int viewing;
     uint64_t view_bytes;
@@ -238,26 +241,50 @@ static int broken(struct ipcx_ring *r)
  * negative code that ends the wait. */
 typedef int (*probe_fn)(struct ipcx_ring *r, uint64_t want);
 
+/* How long a producer's first sleep for room lasts at most: see advance(). */
+#define FIRST_SLEEP_NS (200 * 1000)
+
+static void settle(struct ipcx_ring *r);
+
 /*
- * Announces that this side sleeps, checks once more, and sleeps on `word`.
+ * Sleeps on `word` until the probe holds, an error, or the deadline.
  * Paired with wake_peer(): this side stores its flag then reads the shared
  * state; the other publishes the state then reads the flag; with a full
- * barrier on both sides at least one of them sees the other's write.
+ * barrier on both sides at least one of them sees the other's write. The
+ * flag stays set from the first announcement to the end, so only the first
+ * look can race with the other side; a producer's first sleep is cut to
+ * FIRST_SLEEP_NS for the race advance() leaves open.
  */
-static int sleep_on(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
-                    uint32_t *word, const struct ipcx__deadline *d)
+static int sleep_until(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
+                       uint32_t *word, const struct ipcx__deadline *d)
 {
-    uint32_t seen = LOAD_ACQ(word);
+    int64_t slice_ns = r->role == IPCX_RING_PRODUCER ? FIRST_SLEEP_NS : 0;
+    int rc;
     STORE_RLX(flag, 1);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    int rc = probe(r, want);
-    if (rc == 0) {
+    for (;;) {
+        uint32_t seen = LOAD_ACQ(word);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        rc = probe(r, want);
+        if (rc)
+            break;
+        if (r->unsettled)
+            settle(r); /* the probe skipped padding */
+        struct ipcx__deadline until = *d;
+        if (slice_ns && ipcx__now_ns() + slice_ns < until.at_ns)
+            until.at_ns = ipcx__now_ns() + slice_ns;
+        slice_ns = 0;
         r->stats.futex_waits++;
-        rc = ipcx__futex_wait(word, seen, d, true);
-        if (rc == 0)
+        rc = ipcx__futex_wait(word, seen, &until, true);
+        if (rc == IPCX_ETIMEDOUT && until.at_ns == d->at_ns)
+            break;
+        /* Woken, the word moved, a slice ended, or an unexpected futex
+         * error: look again. */
+        if (ipcx__deadline_expired(d)) {
             rc = probe(r, want);
-        else if (rc != IPCX_ETIMEDOUT)
-            rc = 0; /* an unexpected futex error: fall back to re-checking */
+            if (rc == 0)
+                rc = IPCX_ETIMEDOUT;
+            break;
+        }
     }
     STORE_RLX(flag, 0);
     return rc;
@@ -267,12 +294,10 @@ static int sleep_on(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
  * comes within about a microsecond costs no clock read. */
 #define FIRST_SPINS 256
 
-static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
-                    uint32_t *word, int timeout_ms)
+static int wait_slow(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
+                     uint32_t *word, int timeout_ms)
 {
-    int rc = probe(r, want);
-    if (rc)
-        return rc < 0 ? rc : 0;
+    int rc;
     if (timeout_ms == IPCX_NOWAIT)
         return IPCX_EAGAIN;
     if (timeout_ms < IPCX_FOREVER)
@@ -283,7 +308,7 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
             cpu_relax();
             rc = probe(r, want);
             if (rc)
-                return rc < 0 ? rc : 0;
+                return rc;
         }
     }
     /* The deadline starts here rather than at entry: the difference is the
@@ -296,7 +321,7 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
             cpu_relax();
             rc = probe(r, want);
             if (rc)
-                return rc < 0 ? rc : 0;
+                return rc;
             if ((i & 127) == 0) {
                 int64_t now = ipcx__now_ns();
                 if (now >= d.at_ns)
@@ -306,13 +331,23 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
             }
         }
     }
-    for (;;) {
-        rc = sleep_on(r, probe, want, flag, word, &d);
-        if (rc)
-            return rc < 0 ? rc : 0;
-        if (ipcx__deadline_expired(&d))
-            return IPCX_ETIMEDOUT;
-    }
+    return sleep_until(r, probe, want, flag, word, &d);
+}
+
+static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
+                    uint32_t *word, int timeout_ms)
+{
+    int rc = probe(r, want);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    /* The consumer found the ring empty: before it waits, or goes back to
+     * its caller, a producer sleeping for room must have been seen. */
+    if (r->unsettled)
+        settle(r);
+    rc = wait_slow(r, probe, want, flag, word, timeout_ms);
+    if (r->unsettled)
+        settle(r); /* padding skipped while waiting */
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- producer ---------------------------------------------------------- */
@@ -418,13 +453,35 @@ IPCX_API int ipcx_ring_send(struct ipcx_ring *r, const void *buf, size_t len,
 
 /* ---- consumer ---------------------------------------------------------- */
 
-/* Consumes `bytes` at tail: publishes the new tail and wakes the producer if
- * it waits for room. */
+/* The consumer's half of the sleep handshake, owed since a tail was
+ * published without it: a full barrier, then a look at the producer's
+ * sleeping flag. */
+static void settle(struct ipcx_ring *r)
+{
+    r->unsettled = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    wake_peer(r, &r->wait->producer_sleeping, &r->wait->space_futex);
+}
+
+/*
+ * Consumes `bytes` at tail: publishes the new tail at once, with a plain
+ * store (a spinning producer sees it within nanoseconds), and wakes the
+ * producer if its flag says it sleeps. The full barrier of the handshake is
+ * left out of this hot path: it is paid when the consumer finds the ring
+ * empty (wait_for) or closes, off the round trip's critical path. Without
+ * it, a producer that announces its sleep in the very nanoseconds of this
+ * store may be missed; that producer's first sleep is therefore cut to
+ * FIRST_SLEEP_NS, after which it finds the tail (long visible) or, still
+ * full, sleeps with its flag seen by every later release.
+ */
 static void advance(struct ipcx_ring *r, uint64_t bytes)
 {
     r->pos += bytes;
-    __atomic_exchange_n(&r->cons->tail, r->pos, __ATOMIC_SEQ_CST);
-    wake_peer(r, &r->wait->producer_sleeping, &r->wait->space_futex);
+    STORE_REL(&r->cons->tail, r->pos);
+    if (LOAD_RLX(&r->wait->producer_sleeping))
+        settle(r);
+    else
+        r->unsettled = 1;
 }
 
 /* Is a message at tail? Skips padding on the way, checks every field of the
@@ -521,6 +578,8 @@ IPCX_API int ipcx_ring_arm(struct ipcx_ring *r)
     uint64_t count;
     while (read(r->efd, &count, sizeof count) == sizeof count)
         ;
+    if (r->unsettled)
+        settle(r);
     STORE_RLX(&r->wait->consumer_armed, 1);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     int rc = probe_message(r, 0);
