@@ -50,9 +50,6 @@ struct ipcx_ring {
     /* Producer: the open reservation. */
     int reserved;
     size_t res_len;
-    /* Consumer: the tail was published without the full barrier, so a
-     * producer that went to sleep at that moment may not have been seen. */
-    int unsettled;
     /* Consumer: the message under view and the bytes it occupies. */
     int viewing;
     uint64_t view_bytes;
@@ -71,6 +68,17 @@ static inline void cpu_relax(void)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
+#endif
+}
+
+/* Asks for the line at `p` in exclusive state, ready to be written: a hint
+ * that never faults (any address may be given). */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("prefetchw (%0)" ::"r"(p));
+#else
+    __builtin_prefetch(p, 1, 3);
 #endif
 }
 
@@ -241,50 +249,26 @@ static int broken(struct ipcx_ring *r)
  * negative code that ends the wait. */
 typedef int (*probe_fn)(struct ipcx_ring *r, uint64_t want);
 
-/* How long a producer's first sleep for room lasts at most: see advance(). */
-#define FIRST_SLEEP_NS (200 * 1000)
-
-static void settle(struct ipcx_ring *r);
-
 /*
- * Sleeps on `word` until the probe holds, an error, or the deadline.
+ * Announces that this side sleeps, checks once more, and sleeps on `word`.
  * Paired with wake_peer(): this side stores its flag then reads the shared
  * state; the other publishes the state then reads the flag; with a full
- * barrier on both sides at least one of them sees the other's write. The
- * flag stays set from the first announcement to the end, so only the first
- * look can race with the other side; a producer's first sleep is cut to
- * FIRST_SLEEP_NS for the race advance() leaves open.
+ * barrier on both sides at least one of them sees the other's write.
  */
-static int sleep_until(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
-                       uint32_t *word, const struct ipcx__deadline *d)
+static int sleep_on(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
+                    uint32_t *word, const struct ipcx__deadline *d)
 {
-    int64_t slice_ns = r->role == IPCX_RING_PRODUCER ? FIRST_SLEEP_NS : 0;
-    int rc;
+    uint32_t seen = LOAD_ACQ(word);
     STORE_RLX(flag, 1);
-    for (;;) {
-        uint32_t seen = LOAD_ACQ(word);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        rc = probe(r, want);
-        if (rc)
-            break;
-        if (r->unsettled)
-            settle(r); /* the probe skipped padding */
-        struct ipcx__deadline until = *d;
-        if (slice_ns && ipcx__now_ns() + slice_ns < until.at_ns)
-            until.at_ns = ipcx__now_ns() + slice_ns;
-        slice_ns = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    int rc = probe(r, want);
+    if (rc == 0) {
         r->stats.futex_waits++;
-        rc = ipcx__futex_wait(word, seen, &until, true);
-        if (rc == IPCX_ETIMEDOUT && until.at_ns == d->at_ns)
-            break;
-        /* Woken, the word moved, a slice ended, or an unexpected futex
-         * error: look again. */
-        if (ipcx__deadline_expired(d)) {
+        rc = ipcx__futex_wait(word, seen, d, true);
+        if (rc == 0)
             rc = probe(r, want);
-            if (rc == 0)
-                rc = IPCX_ETIMEDOUT;
-            break;
-        }
+        else if (rc != IPCX_ETIMEDOUT)
+            rc = 0; /* an unexpected futex error: fall back to re-checking */
     }
     STORE_RLX(flag, 0);
     return rc;
@@ -294,10 +278,12 @@ static int sleep_until(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint3
  * comes within about a microsecond costs no clock read. */
 #define FIRST_SPINS 256
 
-static int wait_slow(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
-                     uint32_t *word, int timeout_ms)
+static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
+                    uint32_t *word, int timeout_ms)
 {
-    int rc;
+    int rc = probe(r, want);
+    if (rc)
+        return rc < 0 ? rc : 0;
     if (timeout_ms == IPCX_NOWAIT)
         return IPCX_EAGAIN;
     if (timeout_ms < IPCX_FOREVER)
@@ -308,7 +294,7 @@ static int wait_slow(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_
             cpu_relax();
             rc = probe(r, want);
             if (rc)
-                return rc;
+                return rc < 0 ? rc : 0;
         }
     }
     /* The deadline starts here rather than at entry: the difference is the
@@ -321,7 +307,7 @@ static int wait_slow(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_
             cpu_relax();
             rc = probe(r, want);
             if (rc)
-                return rc;
+                return rc < 0 ? rc : 0;
             if ((i & 127) == 0) {
                 int64_t now = ipcx__now_ns();
                 if (now >= d.at_ns)
@@ -331,23 +317,13 @@ static int wait_slow(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_
             }
         }
     }
-    return sleep_until(r, probe, want, flag, word, &d);
-}
-
-static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t *flag,
-                    uint32_t *word, int timeout_ms)
-{
-    int rc = probe(r, want);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    /* The consumer found the ring empty: before it waits, or goes back to
-     * its caller, a producer sleeping for room must have been seen. */
-    if (r->unsettled)
-        settle(r);
-    rc = wait_slow(r, probe, want, flag, word, timeout_ms);
-    if (r->unsettled)
-        settle(r); /* padding skipped while waiting */
-    return rc < 0 ? rc : 0;
+    for (;;) {
+        rc = sleep_on(r, probe, want, flag, word, &d);
+        if (rc)
+            return rc < 0 ? rc : 0;
+        if (ipcx__deadline_expired(&d))
+            return IPCX_ETIMEDOUT;
+    }
 }
 
 /* ---- producer ---------------------------------------------------------- */
@@ -374,14 +350,26 @@ static int wait_room(struct ipcx_ring *r, uint64_t want, int timeout_ms)
                     timeout_ms);
 }
 
-/* Publishes a record header whose payload is in place: the sequence word is
+/*
+ * Publishes a record header whose payload is in place: the sequence word is
  * written last, with a full barrier, then the consumer is woken if it
- * sleeps. */
+ * sleeps.
+ *
+ * Then it asks for the second line of the next record in exclusive state.
+ * The next message's stores go to its first line (payload start, header,
+ * sequence word) and to the lines after it; by TSO they become visible in
+ * program order, so a second line still to be fetched would hold back the
+ * sequence word behind it, and the consumer polling the first line would
+ * take it back between the producer's stores. With the second line already
+ * owned, the first line is written in one burst. The first line itself is
+ * left alone: the consumer polls it.
+ */
 static void publish(struct ipcx_ring *r, struct ring_record *rec, uint64_t at, uint64_t bytes)
 {
     __atomic_exchange_n(&rec->seq, at + 1, __ATOMIC_SEQ_CST);
     r->pos = at + bytes;
     STORE_RLX(&r->prod->head, r->pos);
+    prefetch_for_write(r->data + ((r->pos + RING_ALIGN) & r->mask));
     wake_consumer(r);
 }
 
@@ -453,35 +441,13 @@ IPCX_API int ipcx_ring_send(struct ipcx_ring *r, const void *buf, size_t len,
 
 /* ---- consumer ---------------------------------------------------------- */
 
-/* The consumer's half of the sleep handshake, owed since a tail was
- * published without it: a full barrier, then a look at the producer's
- * sleeping flag. */
-static void settle(struct ipcx_ring *r)
-{
-    r->unsettled = 0;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    wake_peer(r, &r->wait->producer_sleeping, &r->wait->space_futex);
-}
-
-/*
- * Consumes `bytes` at tail: publishes the new tail at once, with a plain
- * store (a spinning producer sees it within nanoseconds), and wakes the
- * producer if its flag says it sleeps. The full barrier of the handshake is
- * left out of this hot path: it is paid when the consumer finds the ring
- * empty (wait_for) or closes, off the round trip's critical path. Without
- * it, a producer that announces its sleep in the very nanoseconds of this
- * store may be missed; that producer's first sleep is therefore cut to
- * FIRST_SLEEP_NS, after which it finds the tail (long visible) or, still
- * full, sleeps with its flag seen by every later release.
- */
+/* Consumes `bytes` at tail: publishes the new tail and wakes the producer if
+ * it waits for room. */
 static void advance(struct ipcx_ring *r, uint64_t bytes)
 {
     r->pos += bytes;
-    STORE_REL(&r->cons->tail, r->pos);
-    if (LOAD_RLX(&r->wait->producer_sleeping))
-        settle(r);
-    else
-        r->unsettled = 1;
+    __atomic_exchange_n(&r->cons->tail, r->pos, __ATOMIC_SEQ_CST);
+    wake_peer(r, &r->wait->producer_sleeping, &r->wait->space_futex);
 }
 
 /* Is a message at tail? Skips padding on the way, checks every field of the
@@ -578,8 +544,6 @@ IPCX_API int ipcx_ring_arm(struct ipcx_ring *r)
     uint64_t count;
     while (read(r->efd, &count, sizeof count) == sizeof count)
         ;
-    if (r->unsettled)
-        settle(r);
     STORE_RLX(&r->wait->consumer_armed, 1);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     int rc = probe_message(r, 0);
