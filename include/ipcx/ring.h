@@ -42,7 +42,7 @@ extern "C" {
 struct ipcx_ring;
 
 /* The version of the shared layout this library reads and writes. */
-#define IPCX_RING_LAYOUT_VERSION 1
+#define IPCX_RING_LAYOUT_VERSION 2
 
 /* Smallest and largest data capacity of a ring (bytes, powers of two). */
 #define IPCX_RING_MIN_CAPACITY 4096u

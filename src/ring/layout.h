@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ring/layout.h: the shared-memory layout of a ring, version 1. This is a
+ * ring/layout.h: the shared-memory layout of a ring, version 2. This is a
  * wire format between processes (possibly built from different versions of
  * ipcx): docs/design/ring.md describes it field by field, and a change to it
  * changes IPCX_RING_LAYOUT_VERSION.
  *
  * Each group of fields written by one side sits on its own 128-byte block
  * (two cache lines, so the adjacent-line prefetcher of x86 cores does not
- * drag the other side's line along).
+ * drag the other side's line along). Records start on a cache line of their
+ * own, so the producer writing one record never touches a line the consumer
+ * is still reading from the previous one.
  */
 #ifndef IPCX_RING_LAYOUT_H
 #define IPCX_RING_LAYOUT_H
@@ -17,7 +19,7 @@
 #define RING_MAGIC       0x52585049u /* "IPXR" little-endian */
 #define RING_BLOCK       128u
 #define RING_DATA_OFF    (4u * RING_BLOCK)
-#define RING_ALIGN       8u
+#define RING_ALIGN       64u /* records start on a cache line */
 #define RING_REC_HDR     24u
 #define RING_FLAG_PAD    0x1u
 #define RING_FLAGS_KNOWN RING_FLAG_PAD
@@ -30,6 +32,8 @@ struct ring_info {
     uint32_t data_offset;   /* RING_DATA_OFF */
     uint32_t record_header; /* RING_REC_HDR */
     uint64_t capacity;      /* data bytes, a power of two */
+    uint32_t record_align;  /* RING_ALIGN: records and indices are multiples of it */
+    uint32_t reserved;      /* 0 */
 };
 
 /* Block 1: written by the producer only. */
@@ -56,7 +60,8 @@ struct ring_wait {
     uint32_t consumer_armed;    /* 1: the consumer polls its eventfd; cleared by the waker */
 };
 
-/* A record: RING_REC_HDR bytes of header, then the payload, padded to 8. */
+/* A record: RING_REC_HDR bytes of header, then the payload, padded to
+ * RING_ALIGN. */
 struct ring_record {
     uint64_t seq;   /* position of the record + 1, written last: "it is there" */
     uint32_t len;   /* payload bytes */
@@ -67,5 +72,6 @@ struct ring_record {
 
 _Static_assert(sizeof(struct ring_record) == RING_REC_HDR, "record header size");
 _Static_assert(sizeof(struct ring_info) <= RING_BLOCK, "info block");
+_Static_assert(RING_ALIGN >= RING_REC_HDR, "every gap at the end holds a padding header");
 
 #endif

@@ -71,6 +71,17 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Asks for the line at `p` in exclusive state, ready to be written: a hint
+ * that never faults (any address may be given). */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("prefetchw (%0)" ::"r"(p));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
+
 static inline uint64_t align_up(uint64_t n)
 {
     return (n + RING_ALIGN - 1) & ~(uint64_t)(RING_ALIGN - 1);
@@ -103,6 +114,7 @@ IPCX_API int ipcx_ring_format(void *mem, size_t mem_size, size_t capacity)
     info->data_offset = RING_DATA_OFF;
     info->record_header = RING_REC_HDR;
     info->capacity = capacity;
+    info->record_align = RING_ALIGN;
     /* The magic goes last: a reader that sees it sees a whole header. */
     STORE_REL(&info->magic, RING_MAGIC);
     return 0;
@@ -131,12 +143,15 @@ IPCX_API int ipcx_ring_attach(struct ipcx_ring **out, void *mem, size_t mem_size
     info.data_offset = LOAD_RLX(&shared->data_offset);
     info.record_header = LOAD_RLX(&shared->record_header);
     info.capacity = LOAD_RLX(&shared->capacity);
+    info.record_align = LOAD_RLX(&shared->record_align);
+    info.reserved = LOAD_RLX(&shared->reserved);
     if (info.magic != RING_MAGIC)
         return IPCX_EPROTO;
     if (info.version != IPCX_RING_LAYOUT_VERSION)
         return IPCX_EVERSION;
     if (info.info_size != sizeof info || info.data_offset != RING_DATA_OFF ||
-        info.record_header != RING_REC_HDR || !valid_capacity(info.capacity) ||
+        info.record_header != RING_REC_HDR || info.record_align != RING_ALIGN ||
+        info.reserved != 0 || !valid_capacity(info.capacity) ||
         info.capacity > mem_size - RING_DATA_OFF)
         return IPCX_EPROTO;
 
@@ -315,7 +330,7 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
 
 /* Room for `want` more bytes at head? Reads the consumer's tail only when
  * the cached copy says no, and checks it: it may only move forward, stay
- * 8-aligned, and never pass what was produced. */
+ * a multiple of RING_ALIGN, and never pass what was produced. */
 static int probe_room(struct ipcx_ring *r, uint64_t want)
 {
     if (LOAD_RLX(&r->wait->consumer_closed))
@@ -335,14 +350,26 @@ static int wait_room(struct ipcx_ring *r, uint64_t want, int timeout_ms)
                     timeout_ms);
 }
 
-/* Publishes a record header whose payload is in place: the sequence word is
+/*
+ * Publishes a record header whose payload is in place: the sequence word is
  * written last, with a full barrier, then the consumer is woken if it
- * sleeps. */
+ * sleeps.
+ *
+ * Then it asks for the second line of the next record in exclusive state.
+ * The next message's stores go to its first line (payload start, header,
+ * sequence word) and to the lines after it; by TSO they become visible in
+ * program order, so a second line still to be fetched would hold back the
+ * sequence word behind it, and the consumer polling the first line would
+ * take it back between the producer's stores. With the second line already
+ * owned, the first line is written in one burst. The first line itself is
+ * left alone: the consumer polls it.
+ */
 static void publish(struct ipcx_ring *r, struct ring_record *rec, uint64_t at, uint64_t bytes)
 {
     __atomic_exchange_n(&rec->seq, at + 1, __ATOMIC_SEQ_CST);
     r->pos = at + bytes;
     STORE_RLX(&r->prod->head, r->pos);
+    prefetch_for_write(r->data + ((r->pos + RING_ALIGN) & r->mask));
     wake_consumer(r);
 }
 
@@ -359,23 +386,18 @@ IPCX_API int ipcx_ring_reserve(struct ipcx_ring *r, size_t len, void **ptr, int 
     uint64_t off = r->pos & r->mask;
     if (r->cap - off < need) {
         /* The record must be contiguous: fill the rest of the data area
-         * with padding the consumer skips, and start again at offset 0. A
-         * gap too small for a record header is skipped without a header. */
+         * with padding the consumer skips, and start again at offset 0. The
+         * gap is a multiple of RING_ALIGN, so it always holds a header. */
         uint64_t gap = r->cap - off;
         int rc = wait_room(r, gap, timeout_ms);
         if (rc < 0)
             return rc;
-        if (gap >= RING_REC_HDR) {
-            struct ring_record *pad = (void *)(r->data + off);
-            pad->len = (uint32_t)(gap - RING_REC_HDR);
-            pad->flags = RING_FLAG_PAD;
-            pad->priority = 0;
-            pad->type = 0;
-            publish(r, pad, r->pos, gap);
-        } else {
-            r->pos += gap;
-            STORE_RLX(&r->prod->head, r->pos);
-        }
+        struct ring_record *pad = (void *)(r->data + off);
+        pad->len = (uint32_t)(gap - RING_REC_HDR);
+        pad->flags = RING_FLAG_PAD;
+        pad->priority = 0;
+        pad->type = 0;
+        publish(r, pad, r->pos, gap);
         off = 0;
     }
     int rc = wait_room(r, need, timeout_ms);
@@ -434,12 +456,9 @@ static int probe_message(struct ipcx_ring *r, uint64_t unused)
 {
     (void)unused;
     for (;;) {
+        /* pos is this side's own, a multiple of RING_ALIGN: room >= 64. */
         uint64_t off = r->pos & r->mask;
         uint64_t room = r->cap - off;
-        if (room < RING_REC_HDR) {
-            advance(r, room); /* too small for a header: the producer skipped it */
-            continue;
-        }
         struct ring_record *rec = (void *)(r->data + off);
         if (LOAD_ACQ(&rec->seq) != r->pos + 1) {
             if (!LOAD_ACQ(&r->wait->producer_closed))

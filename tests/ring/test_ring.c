@@ -82,7 +82,9 @@ Test(ring, attach_checks_the_header)
     cr_assert_eq(ipcx_ring_attach(&r, mem, fp - 8, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
 
     struct ring_info *info = (void *)mem;
-    info->version = 2;
+    info->version = 1; /* version 1 had 8-byte records */
+    cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EVERSION);
+    info->version = IPCX_RING_LAYOUT_VERSION + 1;
     cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EVERSION);
     info->version = IPCX_RING_LAYOUT_VERSION;
     info->capacity = CAP * 2;
@@ -90,10 +92,21 @@ Test(ring, attach_checks_the_header)
     info->capacity = CAP + 8;
     cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
     info->capacity = CAP;
-    /* Indices that cannot be: tail past head. */
+    info->record_align = 8;
+    cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
+    info->record_align = RING_ALIGN;
+    info->reserved = 1;
+    cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
+    info->reserved = 0;
+    /* Indices that cannot be: tail past head, or not a multiple of a record. */
     struct ring_consumer *cons = (void *)(mem + 2 * RING_BLOCK);
     cons->tail = 64;
     cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
+    struct ring_producer *prod = (void *)(mem + RING_BLOCK);
+    prod->head = 72;
+    cons->tail = 8;
+    cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), IPCX_EPROTO);
+    prod->head = 0;
     cons->tail = 0;
     cr_assert_eq(ipcx_ring_attach(&r, mem, fp, IPCX_RING_PRODUCER, NULL), 0);
     ipcx_ring_close(r);
@@ -212,6 +225,7 @@ Test(ring, zero_copy_reserve_commit_peek_release)
     cr_assert_eq(ipcx_ring_commit(f.p, 1, NULL), IPCX_EINVAL, "nothing reserved");
     cr_assert_eq(ipcx_ring_reserve(f.p, 100, &dst, 0), 0);
     cr_assert_eq((uintptr_t)dst % 8, 0);
+    cr_assert_eq(((uintptr_t)dst - IPCX_RING_RECORD_HEADER) % 64, 0, "records start on a line");
     memset(dst, 'z', 100);
     struct ipcx_ring_view v;
     cr_assert_eq(ipcx_ring_peek(f.c, &v, IPCX_NOWAIT), IPCX_EAGAIN, "not visible before commit");
@@ -252,7 +266,7 @@ Test(ring, wrap_around_with_every_padding_case)
     struct fixture f = make(CAP);
     unsigned char msg[600], out[600];
     uint64_t sent = 0, got = 0;
-    int small_gaps = 0;
+    int smallest_pads = 0, exact_ends = 0;
     while (got < 20000) {
         /* Send while there is room, then drain a random amount. */
         struct ring_producer *prod = (void *)((char *)f.mem + RING_BLOCK);
@@ -260,10 +274,13 @@ Test(ring, wrap_around_with_every_padding_case)
             size_t n = len_of(sent, sizeof msg);
             fill(msg, n, sent);
             uint64_t gap = CAP - (prod->head & (CAP - 1));
+            uint64_t rec = (IPCX_RING_RECORD_HEADER + n + 63) / 64 * 64;
             if (ipcx_ring_send(f.p, msg, n, NULL, IPCX_NOWAIT) != 0)
                 break;
-            if (gap < IPCX_RING_RECORD_HEADER)
-                small_gaps++;
+            if (gap == 64 && rec > gap)
+                smallest_pads++; /* a header and 40 bytes of padding */
+            if (gap == rec)
+                exact_ends++; /* the record ends the data area: no padding */
             sent++;
         }
         uint64_t take = 1 + len_of(got, 6);
@@ -275,7 +292,8 @@ Test(ring, wrap_around_with_every_padding_case)
             got++;
         }
     }
-    cr_assert_gt(small_gaps, 0, "the header-less gap case was exercised");
+    cr_assert_gt(smallest_pads, 0, "the smallest padding record was exercised");
+    cr_assert_gt(exact_ends, 0, "a record ending exactly at the end was exercised");
     drop(&f);
 }
 

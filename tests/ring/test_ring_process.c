@@ -4,7 +4,9 @@
  * messages of pseudo-random sizes (from empty to the largest that fits, with
  * every wrap-around case) go through a small ring in each waiting mode and
  * arrive intact and in order; a ping-pong over two rings in blocking mode
- * shows the sleeper is woken (the futex path, not just spinning, is used).
+ * shows the sleeper is woken (the futex path, not just spinning, is used);
+ * a producer sleeping on a full ring gets the room of a single release even
+ * when the consumer then leaves the ring alone.
  * ipcx-test: label=process timeout=300
  */
 #include <criterion/criterion.h>
@@ -209,6 +211,78 @@ Test(ring_process, blocking_ping_pong_sleeps_and_wakes)
     /* The parent sleeps for nearly every reply and is woken for it. */
     cr_assert_gt(s.futex_waits, 0);
     cr_assert_gt(s.futex_wakes, 0);
+}
+
+/* A producer sleeping on a full ring, and a consumer that takes one
+ * message and then leaves the ring alone: the room it made must reach the
+ * producer without any further call on the consumer's side. */
+struct room_args {
+    void *mem;
+    size_t size;
+    int rounds;
+    int *sent; /* in the shared mapping: sends completed after the ring filled, */
+    int *full; /* and 1 once the producer filled it */
+};
+
+static int produce_into_full(void *arg)
+{
+    struct room_args *a = arg;
+    struct ipcx_ring *p;
+    struct ipcx_ring_opts o = {.wait = IPCX_RING_BLOCK};
+    TSUP_CHILD_CHECK(ipcx_ring_attach(&p, a->mem, a->size, IPCX_RING_PRODUCER, &o) == 0);
+    char msg[1000] = {0};
+    int k = 0;
+    while (ipcx_ring_send(p, msg, sizeof msg, &(struct ipcx_ring_meta){.type = k}, 0) == 0)
+        k++;
+    __atomic_store_n(a->full, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < a->rounds; i++, k++) {
+        TSUP_CHILD_CHECK(
+            ipcx_ring_send(p, msg, sizeof msg, &(struct ipcx_ring_meta){.type = k}, 10000) == 0);
+        __atomic_store_n(a->sent, i + 1, __ATOMIC_RELEASE);
+    }
+    ipcx_ring_close(p);
+    return 0;
+}
+
+Test(ring_process, one_release_wakes_a_sleeping_producer)
+{
+    struct room_args a = {.rounds = 2000};
+    a.size = ipcx_ring_footprint(CAP);
+    a.mem = mmap(NULL, a.size + 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(a.mem, MAP_FAILED);
+    a.sent = (int *)((char *)a.mem + a.size);
+    a.full = a.sent + 1;
+    cr_assert_eq(ipcx_ring_format(a.mem, a.size, CAP), 0);
+    pid_t pid = tsup_fork(produce_into_full, &a);
+    struct ipcx_ring *c;
+    cr_assert_eq(ipcx_ring_attach(&c, a.mem, a.size, IPCX_RING_CONSUMER, NULL), 0);
+    char buf[1000];
+    struct ipcx_ring_meta m;
+    int64_t slowest = 0, t_fill = tsup_now_ns();
+    while (!__atomic_load_n(a.full, __ATOMIC_ACQUIRE)) {
+        cr_assert_lt(tsup_now_ns() - t_fill, 10000 * 1000000LL, "the producer filled the ring");
+        usleep(100);
+    }
+    for (int i = 0; i < a.rounds; i++) {
+        /* Release at a random moment around the producer going to sleep. */
+        int64_t until = tsup_now_ns() + tsup_random32() % 50000;
+        while (tsup_now_ns() < until)
+            ;
+        cr_assert_eq(ipcx_ring_recv(c, buf, sizeof buf, &m, NULL, 10000), sizeof buf);
+        cr_assert_eq(m.type, i, "in order");
+        int64_t t0 = tsup_now_ns();
+        while (__atomic_load_n(a.sent, __ATOMIC_ACQUIRE) != i + 1) {
+            cr_assert_lt(tsup_now_ns() - t0, 2000 * 1000000LL,
+                         "round %d: the producer never saw the room", i);
+            usleep(10);
+        }
+        if (tsup_now_ns() - t0 > slowest)
+            slowest = tsup_now_ns() - t0;
+    }
+    ipcx_ring_close(c);
+    cr_assert_eq(tsup_wait_exit(pid, 30000), 0);
+    munmap(a.mem, a.size + 4096);
+    cr_log_info("slowest hand-over of room: %lld us", (long long)(slowest / 1000));
 }
 
 /* The event-loop consumer: arms, polls the eventfd, drains with NOWAIT. */
