@@ -97,19 +97,11 @@ IPCX_API int ipcx_pipe_adopt(struct ipcx_pipe **out, int fd)
 {
     if (!out || fd < 0)
         return fd < 0 && out ? IPCX_EBADF : IPCX_EINVAL;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return ipcx__errno();
-    if (!S_ISFIFO(st.st_mode))
-        return IPCX_EINVAL;
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0)
-        return ipcx__errno();
-    if ((fl & O_ACCMODE) != O_RDONLY && (fl & O_ACCMODE) != O_WRONLY)
-        return IPCX_EINVAL;
-    struct ipcx_pipe *p;
-    int rc = end_new(&p, fd);
+    int rc = ipcx__fd_pipe_end(fd, NULL);
     if (rc < 0)
+        return rc;
+    struct ipcx_pipe *p;
+    if ((rc = end_new(&p, fd)) < 0)
         return rc;
     rc = ipcx__fd_set_cloexec(fd);
     if (rc < 0) {

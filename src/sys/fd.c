@@ -54,18 +54,18 @@ void ipcx__close(int fd)
     errno = saved;
 }
 
-int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d)
+int ipcx__poll_deadline(struct pollfd *fds, size_t n, const struct ipcx__deadline *d)
 {
-    struct pollfd p = {.fd = fd, .events = events};
     for (;;) {
         struct timespec left, *tp = NULL;
         if (ipcx__deadline_remaining_ts(d, &left))
             tp = &left;
-        p.revents = 0;
-        int n = ppoll(&p, 1, tp, NULL);
-        if (n > 0)
-            return p.revents;
-        if (n == 0) {
+        for (size_t i = 0; i < n; i++)
+            fds[i].revents = 0;
+        int r = ppoll(fds, (nfds_t)n, tp, NULL);
+        if (r > 0)
+            return r;
+        if (r == 0) {
             /* ppoll may round its sleep down; only the deadline decides. */
             if (ipcx__deadline_expired(d))
                 return IPCX_ETIMEDOUT;
@@ -76,6 +76,13 @@ int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d)
         if (ipcx__deadline_expired(d))
             return IPCX_ETIMEDOUT;
     }
+}
+
+int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    int n = ipcx__poll_deadline(&p, 1, d);
+    return n > 0 ? p.revents : n;
 }
 
 /*

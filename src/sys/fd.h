@@ -9,6 +9,7 @@
 #ifndef IPCX_SYS_FD_H
 #define IPCX_SYS_FD_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,13 @@ void ipcx__close(int fd);
  * interrupted by one resumes with the time that is left.
  */
 int ipcx__poll1(int fd, short events, const struct ipcx__deadline *d);
+
+/*
+ * ipcx__poll1() for `n` descriptors: waits until one reports one of its
+ * events or the deadline passes. Returns the number with revents (> 0),
+ * IPCX_ETIMEDOUT, or another negative code. Signals are absorbed.
+ */
+int ipcx__poll_deadline(struct pollfd *fds, size_t n, const struct ipcx__deadline *d);
 
 /*
  * The adaptive wait of the calls that move data through a descriptor.

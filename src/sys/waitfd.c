@@ -63,27 +63,3 @@ int ipcx__epoll_new(const int *fds, size_t n)
     }
     return ep;
 }
-
-int ipcx__poll_deadline(struct pollfd *fds, size_t n, const struct ipcx__deadline *d)
-{
-    for (;;) {
-        struct timespec left, *tp = NULL;
-        if (ipcx__deadline_remaining_ts(d, &left))
-            tp = &left;
-        for (size_t i = 0; i < n; i++)
-            fds[i].revents = 0;
-        int r = ppoll(fds, (nfds_t)n, tp, NULL);
-        if (r > 0)
-            return r;
-        if (r == 0) {
-            /* ppoll may round its sleep down; only the deadline decides. */
-            if (ipcx__deadline_expired(d))
-                return IPCX_ETIMEDOUT;
-            continue;
-        }
-        if (errno != EINTR)
-            return ipcx__errno();
-        if (ipcx__deadline_expired(d))
-            return IPCX_ETIMEDOUT;
-    }
-}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys/waitfd.h: descriptors that wake a waiter: eventfds, a small epoll set
- * that makes several descriptors look like one, and a readiness wait on
- * several descriptors at once until a deadline.
+ * that makes several descriptors look like one. The readiness wait on
+ * several descriptors, ipcx__poll_deadline(), is in sys/fd.h, included here.
  *
  * Every descriptor made here is close-on-exec; eventfds are non-blocking.
  */
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "sys/deadline.h"
+#include "sys/fd.h"
 
 /* A new eventfd, counter 0, non-blocking. Returns it or a negative code. */
 int ipcx__eventfd_new(void);
@@ -33,12 +34,5 @@ int ipcx__fd_is_eventfd(int fd);
  * Returns it or a negative code.
  */
 int ipcx__epoll_new(const int *fds, size_t n);
-
-/*
- * ipcx__poll1() for `n` descriptors: waits until one reports one of its
- * events or the deadline passes. Returns the number with revents (> 0),
- * IPCX_ETIMEDOUT, or another negative code. Signals are absorbed.
- */
-int ipcx__poll_deadline(struct pollfd *fds, size_t n, const struct ipcx__deadline *d);
 
 #endif
