@@ -27,6 +27,7 @@
 #include <ipcx/ring.h>
 
 #include "ring/layout.h"
+#include "sys/backoff.h"
 #include "sys/deadline.h"
 #include "sys/futex.h"
 
@@ -61,15 +62,6 @@ struct ipcx_ring {
 #define LOAD_RLX(p)     __atomic_load_n((p), __ATOMIC_RELAXED)
 #define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define STORE_RLX(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
 
 /* Asks for the line at `p` in exclusive state, ready to be written: a hint
  * that never faults (any address may be given). */
@@ -291,7 +283,7 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
 
     if (r->wait_mode != IPCX_RING_BLOCK) {
         for (unsigned i = 0; i < FIRST_SPINS; i++) {
-            cpu_relax();
+            ipcx__cpu_relax();
             rc = probe(r, want);
             if (rc)
                 return rc < 0 ? rc : 0;
@@ -304,7 +296,7 @@ static int wait_for(struct ipcx_ring *r, probe_fn probe, uint64_t want, uint32_t
     if (r->wait_mode != IPCX_RING_BLOCK) {
         int64_t spin_end = r->wait_mode == IPCX_RING_BUSY ? INT64_MAX : ipcx__now_ns() + r->spin_ns;
         for (unsigned i = 1;; i++) {
-            cpu_relax();
+            ipcx__cpu_relax();
             rc = probe(r, want);
             if (rc)
                 return rc < 0 ? rc : 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys/backoff.h: waiting for a condition the kernel cannot wait for with a
- * deadline (a System V message queue, a FIFO that has no reader yet).
+ * deadline (a System V message queue, a FIFO that has no reader yet), and
+ * the single step of a spin-wait on shared memory.
  *
  * The caller retries a non-blocking attempt and, between attempts, sleeps
  * for a step that starts short and doubles up to a cap. The sleep is an
@@ -17,6 +18,20 @@
 #include <stdint.h>
 
 #include "sys/deadline.h"
+
+/*
+ * One step of a spin-wait on shared memory: tells the core this is a
+ * polling loop (x86 PAUSE, Arm YIELD), which lets a sibling hyperthread
+ * run and avoids a costly pipeline flush when the awaited line changes.
+ */
+static inline void ipcx__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 struct ipcx__backoff {
     int64_t step_ns; /* the next sleep */

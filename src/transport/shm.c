@@ -39,6 +39,7 @@
 #include <ipcx/unix.h>
 
 #include "link/link.h"
+#include "sys/backoff.h"
 #include "sys/cmsg.h"
 #include "sys/cred.h"
 #include "sys/fd.h"
@@ -118,15 +119,6 @@ extern const struct ipcx__transport ipcx__transport_shm;
 #define SHM_FLAGS                                                               \
     (IPCX_LINK_SEND | IPCX_LINK_RECV | IPCX_LINK_ORDERED | IPCX_LINK_RELIABLE | \
      IPCX_LINK_PEER_DEATH | IPCX_LINK_CRED)
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
 
 static int fold_wait(enum ipcx_link_wait w)
 {
@@ -226,7 +218,7 @@ static int wait_room(struct shm_link *k, size_t len, void **p, const struct ipcx
         int64_t next_check = start + BUSY_CHECK_NS;
         int64_t spin_end = k->wait == IPCX_LINK_WAIT_BUSY ? INT64_MAX : start + SPIN_NS;
         for (unsigned i = 1;; i++) {
-            cpu_relax();
+            ipcx__cpu_relax();
             rc = ipcx_ring_reserve(k->tx, len, p, IPCX_NOWAIT);
             if (rc != IPCX_EAGAIN)
                 return ring_code(rc);
@@ -320,7 +312,7 @@ static int wait_message(struct shm_link *k, struct ipcx_ring_view *v,
         int64_t next_check = start + BUSY_CHECK_NS;
         int64_t spin_end = k->wait == IPCX_LINK_WAIT_BUSY ? INT64_MAX : start + SPIN_NS;
         for (unsigned i = 1;; i++) {
-            cpu_relax();
+            ipcx__cpu_relax();
             rc = ipcx_ring_peek(k->rx, v, IPCX_NOWAIT);
             if (rc != IPCX_EAGAIN)
                 return ring_code(rc);
